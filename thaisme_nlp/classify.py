@@ -1,0 +1,743 @@
+"""ThemeClassifier (a scikit-learn estimator) and classify_feedback().
+
+Model: :class:`~thaisme_nlp.features.TextFeatures` (word uni/bigram TF-IDF + character 1–3-gram
+TF-IDF) → one logistic regression per theme (one-vs-rest; log-loss gives probabilities) →
+per-theme thresholds chosen on out-of-fold probabilities of a stratified k-fold run over the
+training data, to maximize that theme's F1. A document is cut into statements
+(:func:`thaisme_nlp.segment`); a theme's document score is its highest statement score, and
+its evidence comes from the statements that carry it.
+
+Explanations are exact for a linear model: a feature's contribution to a theme is
+``tfidf(feature) * coef(theme, feature)``. Word n-gram contributions are shared among the
+tokens of each occurrence and character n-gram contributions among the characters they cover;
+adjacent tokens with a positive sum form an evidence span, reported as a span of the input.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from .codebook import Codebook
+from .errors import InputTypeError, LabelError, NotEnoughDataError, check_text, describe_type
+from .features import TextFeatures, word_ngrams
+from .text.normalize import normalize_with_offsets
+from .text.segment import DEFAULT_MAX_CHARS, Statement, iter_statements
+from .text.tokenize import Tokenizer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Evidence",
+    "FeedbackResult",
+    "ThemeClassifier",
+    "ThemeScore",
+    "classify_feedback",
+]
+
+MODEL_NAME = "thaisme.ThemeClassifier.v1"
+
+
+# --------------------------------------------------------------------------------------------
+# results
+@dataclass(frozen=True)
+class Evidence:
+    """A span of the input that supports a theme: ``input[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+    terms: tuple[str, ...]
+    weight: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "terms": list(self.terms),
+            "weight": round(self.weight, 4),
+        }
+
+
+@dataclass(frozen=True)
+class ThemeScore:
+    """A theme assigned to a text, with its score in [0, 1] and evidence spans."""
+
+    id: str
+    label_th: str
+    label_en: str
+    score: float
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label_th": self.label_th,
+            "label_en": self.label_en,
+            "score": round(self.score, 4),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    """The themes of one text. ``themes`` is empty when the text carries no policy theme."""
+
+    text: str
+    themes: tuple[ThemeScore, ...]
+    scores: dict[str, float]
+    model_id: str
+    codebook_version: str
+    n_statements: int = 1
+
+    @property
+    def theme_ids(self) -> list[str]:
+        return [t.id for t in self.themes]
+
+    @property
+    def top_theme(self) -> str | None:
+        return self.themes[0].id if self.themes else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serializable dict (the HTTP service returns exactly this)."""
+        return {
+            "text": self.text,
+            "themes": [t.to_dict() for t in self.themes],
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "model_id": self.model_id,
+            "codebook_version": self.codebook_version,
+            "n_statements": self.n_statements,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# the estimator
+class ThemeClassifier(BaseEstimator, ClassifierMixin):
+    """Multi-label policy-theme classifier over Thai text.
+
+    Parameters
+    ----------
+    codebook : Codebook, optional
+        The themes (default: :meth:`Codebook.default`). In single-label mode
+        (``multi_label=False``) classes come from the labels and the codebook is not used.
+    tokenizer : Tokenizer, optional
+        Word tokenizer for the word block (default: nlpo3 with the domain dictionary, stopwords
+        kept).
+    word_ngram_max : int
+        Longest word n-gram.
+    char_ngram_range : (int, int) or None
+        Character n-grams (at most 3); ``None`` for words only.
+    char_weight : float
+        Scale of the character block.
+    min_df : int
+        Minimum document frequency of a feature.
+    C : float
+        Inverse regularization strength of the logistic regressions.
+    class_weight : {"balanced", None}
+        Class weights of each binary model.
+    nb_scale : bool
+        Scale features by their naive-Bayes log-count ratio per theme before the logistic
+        regression (NBSVM, Wang & Manning 2012).
+    threshold : float or "cv"
+        ``"cv"``: per-theme thresholds tuned on out-of-fold probabilities; a float: one
+        threshold for all themes.
+    cv : int
+        Folds for threshold tuning and the stored CV metrics.
+    multi_label : bool
+        ``False`` for ordinary single-label classification (labels are strings).
+    max_statement_chars : int
+        Documents are cut into statements of at most this many characters.
+    random_state : int
+        Seed of the fold split.
+
+    Examples
+    --------
+    >>> texts = ["ขอสินเชื่อดอกเบี้ยต่ำ", "ค่าขนส่งแพงมาก", "เงินกู้อนุมัติช้า",
+    ...          "ของแตกระหว่างขนส่ง", "ขอบคุณทุกท่าน", "ปิดประชุมเวลา ๑๖.๐๐ น."] * 3
+    >>> labels = [["financing"], ["logistics"], ["financing"], ["logistics"], [], []] * 3
+    >>> clf = ThemeClassifier(threshold=0.5, cv=2, min_df=1).fit(texts, labels)
+    >>> clf.predict_labels(["อยากได้สินเชื่อ"])
+    [['financing']]
+    """
+
+    def __init__(
+        self,
+        codebook: Codebook | None = None,
+        tokenizer: Tokenizer | None = None,
+        word_ngram_max: int = 2,
+        char_ngram_range: tuple[int, int] | None = (1, 3),
+        char_weight: float = 1.0,
+        min_df: int = 2,
+        C: float = 10.0,
+        class_weight: str | None = "balanced",
+        nb_scale: bool = False,
+        threshold: float | str = "cv",
+        cv: int = 5,
+        multi_label: bool = True,
+        max_statement_chars: int = DEFAULT_MAX_CHARS,
+        random_state: int = 0,
+    ) -> None:
+        self.codebook = codebook
+        self.tokenizer = tokenizer
+        self.word_ngram_max = word_ngram_max
+        self.char_ngram_range = char_ngram_range
+        self.char_weight = char_weight
+        self.min_df = min_df
+        self.C = C
+        self.class_weight = class_weight
+        self.nb_scale = nb_scale
+        self.threshold = threshold
+        self.cv = cv
+        self.multi_label = multi_label
+        self.max_statement_chars = max_statement_chars
+        self.random_state = random_state
+
+    # -- fitting -----------------------------------------------------------------------------
+    def _label_matrix(self, labels: Sequence[Any], n: int) -> np.ndarray:
+        if len(labels) != n:
+            raise LabelError(f"got {n} texts but {len(labels)} label entries")
+        if not self.multi_label:
+            for i, lab in enumerate(labels):
+                if not isinstance(lab, str):
+                    raise LabelError(f"labels[{i}] must be a class name (str), got {describe_type(lab)}")
+            self.classes_ = np.array(sorted(set(labels)), dtype=object)
+            if len(self.classes_) < 2:
+                raise NotEnoughDataError("single-label mode needs at least 2 classes")
+            index = {c: j for j, c in enumerate(self.classes_)}
+            y = np.zeros((n, len(self.classes_)), dtype=np.int8)
+            for i, lab in enumerate(labels):
+                y[i, index[lab]] = 1
+            return y
+        cb = self.codebook_
+        self.classes_ = np.array(cb.ids, dtype=object)
+        index = {c: j for j, c in enumerate(self.classes_)}
+        y = np.zeros((n, len(self.classes_)), dtype=np.int8)
+        for i, lab in enumerate(labels):
+            if isinstance(lab, str) or not isinstance(lab, Iterable):
+                raise LabelError(
+                    f"labels[{i}] must be a list of theme ids (possibly empty), got {describe_type(lab)}"
+                )
+            for t in lab:
+                if t not in index:
+                    raise LabelError(
+                        f"labels[{i}] has theme {t!r}, which is not in codebook "
+                        f"{cb.name!r} {cb.version} (ids: {', '.join(cb.ids)})"
+                    )
+                y[i, index[t]] = 1
+        missing = [c for j, c in enumerate(self.classes_) if y[:, j].sum() < 2]
+        if missing:
+            raise NotEnoughDataError(
+                f"themes with fewer than 2 training examples: {', '.join(missing)}; "
+                "add examples or remove these themes from the codebook"
+            )
+        return y
+
+    def _fit_linear(self, x: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Effective coefficients ``(k, n_features)`` and intercepts ``(k,)``: one binary
+        logistic regression per column of ``y`` (multi-label) or one multinomial model."""
+        x = x.tocsr()
+        if not self.multi_label:
+            est = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
+            est.fit(x, y.argmax(axis=1))
+            coef = np.zeros((y.shape[1], x.shape[1]))
+            icpt = np.zeros(y.shape[1])
+            if len(est.classes_) == 2:  # sklearn keeps one row: softmax([0, z]) == sigmoid(z)
+                coef[est.classes_[1]], icpt[est.classes_[1]] = est.coef_[0], est.intercept_[0]
+            else:
+                coef[est.classes_], icpt[est.classes_] = est.coef_, est.intercept_
+            return coef, icpt
+        coef = np.zeros((y.shape[1], x.shape[1]))
+        icpt = np.zeros(y.shape[1])
+        for j in range(y.shape[1]):
+            yj = y[:, j]
+            xj = x
+            if self.nb_scale:
+                r = _nb_ratio(x, yj)
+                xj = x.multiply(r).tocsr()
+            est = LogisticRegression(
+                C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000
+            ).fit(xj, yj)
+            coef[j] = est.coef_[0] * (r if self.nb_scale else 1.0)
+            icpt[j] = est.intercept_[0]
+        return coef, icpt
+
+    def _proba_linear(self, x: Any, coef: np.ndarray, icpt: np.ndarray) -> np.ndarray:
+        z = np.asarray(x @ coef.T) + icpt
+        if self.multi_label:
+            return 1.0 / (1.0 + np.exp(-z))
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def _features(self) -> TextFeatures:
+        return TextFeatures(
+            tokenizer=self.tokenizer,
+            word_ngram_max=self.word_ngram_max,
+            char_ngram_range=self.char_ngram_range,
+            char_weight=self.char_weight,
+            min_df=self.min_df,
+        )
+
+    def fit(self, texts: Sequence[str], labels: Sequence[Any]) -> ThemeClassifier:
+        """Fit on statements and their labels.
+
+        Parameters
+        ----------
+        texts : sequence of str
+        labels : sequence
+            Multi-label: a list of theme ids per text (``[]`` = no theme). Single-label:
+            one class name per text.
+        """
+        texts = list(texts)
+        for i, t in enumerate(texts):
+            check_text(t, where=f"texts[{i}]")
+        self.codebook_ = (self.codebook or Codebook.default()) if self.multi_label else None
+        y = self._label_matrix(list(labels), len(texts))
+        self.features_ = self._features()
+        x = self.features_.fit_transform(texts)
+        coef, icpt = self._fit_linear(x, y)
+        # float32 halves the model file; predictions differ below 1e-6
+        self.coef_ = coef.astype(np.float32)
+        self.intercept_ = icpt
+        self.thresholds_ = np.full(len(self.classes_), 0.5)
+        self.cv_metrics_: dict[str, Any] = {}
+        if self.cv and self.cv >= 2:
+            oof = self._oof_proba(texts, y)
+            if self.multi_label and self.threshold == "cv":
+                self.thresholds_ = _best_thresholds(y, oof)
+            self.cv_metrics_ = self._metrics(y, oof)
+        if isinstance(self.threshold, (int, float)):
+            self.thresholds_ = np.full(len(self.classes_), float(self.threshold))
+        return self
+
+    def _oof_proba(self, texts: list[str], y: np.ndarray) -> np.ndarray:
+        from sklearn.model_selection import StratifiedKFold
+
+        # stratify on the rarest label of each row (or "none"): every fold sees every theme
+        freq = y.sum(axis=0)
+        strata = np.array(
+            [int(np.argmin(np.where(row > 0, freq, np.inf))) if row.any() else -1 for row in y]
+        )
+        counts = {s: int((strata == s).sum()) for s in set(strata.tolist())}
+        k = min(self.cv, min(counts.values()))
+        if k < 2:
+            raise NotEnoughDataError(f"{self.cv}-fold CV needs >= 2 examples per theme")
+        oof = np.zeros(y.shape, dtype=float)
+        folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
+        for tr, te in folds.split(texts, strata):
+            feats = self._features()
+            xtr = feats.fit_transform([texts[i] for i in tr])
+            xte = feats.transform([texts[i] for i in te])
+            coef, icpt = self._fit_linear(xtr, y[tr])
+            oof[te] = self._proba_linear(xte, coef, icpt)
+        return oof
+
+    def _metrics(self, y: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
+        from sklearn.metrics import f1_score
+
+        if self.multi_label:
+            pred = (proba >= self.thresholds_).astype(int)
+        else:
+            pred = np.eye(len(self.classes_), dtype=int)[proba.argmax(axis=1)]
+        return {
+            "folds": self.cv,
+            "micro_f1": float(f1_score(y, pred, average="micro", zero_division=0)),
+            "macro_f1": float(f1_score(y, pred, average="macro", zero_division=0)),
+            "per_class_f1": {
+                c: float(f1_score(y[:, j], pred[:, j], zero_division=0))
+                for j, c in enumerate(self.classes_)
+            },
+        }
+
+    # -- prediction ------------------------------------------------------------------------------
+    def _statement_proba(self, statements: Sequence[str]) -> np.ndarray:
+        if not len(statements):
+            return np.zeros((0, len(self.classes_)))
+        return self._proba_linear(self.features_.transform(statements), self.coef_, self.intercept_)
+
+    def _split(self, texts: Sequence[str]) -> tuple[list[list[Statement]], list[str]]:
+        per_doc: list[list[Statement]] = []
+        flat: list[str] = []
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise InputTypeError(
+                    f"texts[{i}] must be str, got {describe_type(t)}"
+                    + (": decode it first (utf-8, or cp874 for TIS-620)" if isinstance(t, bytes) else "")
+                )
+            if len(t) <= self.max_statement_chars and "\n" not in t:
+                st = [Statement(0, len(t), t)] if t.strip() else []
+            else:
+                st = list(iter_statements(t, max_chars=self.max_statement_chars))
+            per_doc.append(st)
+            flat.extend(s.text for s in st)
+        return per_doc, flat
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Theme probabilities, shape ``(n_texts, n_themes)``; a document scores the maximum
+        over its statements (single-label: the mean). Empty text scores 0."""
+        check_is_fitted(self, "coef_")
+        texts = _as_list(texts)
+        per_doc, flat = self._split(texts)
+        return self._aggregate(per_doc, self._statement_proba(flat))
+
+    def _aggregate(self, per_doc: list[list[Statement]], proba: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(per_doc), len(self.classes_)))
+        pos = 0
+        for i, st in enumerate(per_doc):
+            if st:
+                block = proba[pos : pos + len(st)]
+                out[i] = block.max(axis=0) if self.multi_label else block.mean(axis=0)
+                pos += len(st)
+        return out
+
+    def decide(self, proba: np.ndarray, threshold: float | None = None) -> np.ndarray:
+        """Binary decisions from probabilities (per-theme thresholds unless ``threshold``)."""
+        if not self.multi_label:
+            pred = np.zeros_like(proba, dtype=int)
+            has = proba.sum(axis=1) > 0
+            pred[np.flatnonzero(has), proba[has].argmax(axis=1)] = 1
+            return pred
+        thr = self.thresholds_ if threshold is None else np.full(len(self.classes_), threshold)
+        return (proba >= thr).astype(int)
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """Multi-label: a 0/1 matrix ``(n_texts, n_themes)``; single-label: class names."""
+        pred = self.decide(self.predict_proba(texts))
+        if self.multi_label:
+            return pred
+        return self.classes_[pred.argmax(axis=1)]
+
+    def predict_labels(self, texts: Sequence[str], threshold: float | None = None) -> list[list[str]]:
+        """Theme ids per text, highest score first."""
+        proba = self.predict_proba(texts)
+        pred = self.decide(proba, threshold)
+        return [
+            [self.classes_[j] for j in np.argsort(-p, kind="stable") if d[j]]
+            for p, d in zip(proba, pred)
+        ]
+
+    # -- explanation -----------------------------------------------------------------------------
+    @property
+    def model_id(self) -> str:
+        meta = getattr(self, "metadata_", None) or {}
+        return str(meta.get("model_id", "unsaved"))
+
+    def explain(self, text: str, themes: Sequence[str] | None = None, top_k: int = 5) -> dict[str, list[Evidence]]:
+        """Evidence spans per theme for one text.
+
+        Parameters
+        ----------
+        text : str
+        themes : sequence of str, optional
+            Themes to explain (default: the predicted ones).
+        top_k : int
+            Spans per theme.
+
+        Returns
+        -------
+        dict
+            theme id → list of :class:`Evidence`, strongest first; ``text[e.start:e.end] ==
+            e.text`` for every span.
+        """
+        check_is_fitted(self, "coef_")
+        check_text(text)
+        (statements,), flat = self._split([text])
+        if not statements:
+            return {}
+        proba = self._statement_proba(flat)
+        if themes is None:
+            doc = self.decide(proba.max(axis=0, keepdims=True))[0]
+            themes = [self.classes_[j] for j in np.flatnonzero(doc)]
+        index = {c: j for j, c in enumerate(self.classes_)}
+        return {
+            t: _evidence_for(self, text, statements, proba, index[t], top_k) for t in themes
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# helpers of the estimator
+def _as_list(texts: Any) -> list[Any]:
+    if isinstance(texts, str):
+        raise InputTypeError("texts must be a sequence of str, not one str: wrap it in a list")
+    if isinstance(texts, (bytes, bytearray)):
+        raise InputTypeError("texts must be a sequence of str, got bytes: decode first")
+    return list(texts)
+
+
+def _nb_ratio(x: Any, yj: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    p = alpha + np.asarray(x[yj == 1].sum(axis=0)).ravel()
+    q = alpha + np.asarray(x[yj == 0].sum(axis=0)).ravel()
+    return np.log((p / p.sum()) / (q / q.sum()))
+
+
+def _best_thresholds(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """Per column, the threshold in [0.1, 0.9] that maximizes F1 on out-of-fold probabilities;
+    ties go to the threshold nearest 0.5 (less tuned to this corpus)."""
+    grid = np.round(np.arange(0.10, 0.91, 0.025), 3)
+    out = np.full(y.shape[1], 0.5)
+    for j in range(y.shape[1]):
+        yt = y[:, j].astype(bool)
+        best = (-1.0, 0.0)
+        for t in grid:
+            p = proba[:, j] >= t
+            tp = np.sum(p & yt)
+            f1 = 2 * tp / max(p.sum() + yt.sum(), 1)
+            key = (round(float(f1), 6), -abs(t - 0.5))
+            if key > best:
+                best, out[j] = key, t
+    return out
+
+
+def _evidence_for(
+    model: ThemeClassifier,
+    text: str,
+    statements: list[Statement],
+    proba: np.ndarray,
+    j: int,
+    top_k: int,
+) -> list[Evidence]:
+    thr = model.thresholds_[j] if model.multi_label else 0.0
+    spans: list[Evidence] = []
+    order = np.argsort(-proba[:, j], kind="stable")
+    for si in order:
+        # statements that carry the theme; at least the best one
+        if spans and proba[si, j] < thr:
+            break
+        spans.extend(_statement_evidence(model, statements[si], j))
+    spans.sort(key=lambda e: -e.weight)
+    return [Evidence(e.start, e.end, text[e.start : e.end], e.terms, e.weight) for e in spans[:top_k]]
+
+
+def _statement_evidence(model: ThemeClassifier, st: Statement, j: int) -> list[Evidence]:
+    feats = model.features_
+    off = normalize_with_offsets(st.text)
+    norm = off.text
+    if not norm:
+        return []
+    coef = model.coef_[j].astype(np.float64)
+    x = feats.transform_normalized([norm]).tocsr()
+    value = dict(zip(x.indices.tolist(), x.data.tolist()))
+
+    tokens = feats.tokenizer_.tokenize_with_spans(norm)
+    score = np.zeros(len(tokens))
+    # word n-grams: contribution shared by the tokens of each occurrence
+    vocab = feats.word_vectorizer_.vocabulary_
+    forms = [t.text for t in tokens]
+    occurrences: dict[int, list[tuple[int, int]]] = {}
+    for n in range(1, feats.word_ngram_max + 1):
+        for i in range(len(forms) - n + 1):
+            col = vocab.get(" ".join(forms[i : i + n]) if n > 1 else forms[i])
+            if col is not None:
+                occurrences.setdefault(col, []).append((i, i + n))
+    for col, occ in occurrences.items():
+        c = value.get(col, 0.0) * coef[col] / len(occ)
+        for a, b in occ:
+            score[a:b] += c / (b - a)
+    # char n-grams: contribution shared by the characters covered, then summed per token
+    if feats.char_vectorizer_ is not None:
+        per_char = np.zeros(len(norm))
+        base = feats.n_word_features_
+        found = feats.char_vectorizer_.find(norm)
+        counts: dict[int, int] = {}
+        for col, _, _ in found:
+            counts[col] = counts.get(col, 0) + 1
+        for col, a, b in found:
+            c = value.get(base + col, 0.0) * coef[base + col] / counts[col]
+            per_char[a:b] += c / (b - a)
+        for i, t in enumerate(tokens):
+            score[i] += per_char[t.start : t.end].sum()
+    # merge runs of adjacent positive tokens
+    out: list[Evidence] = []
+    i = 0
+    while i < len(tokens):
+        if score[i] <= 0:
+            i += 1
+            continue
+        k = i
+        while k + 1 < len(tokens) and score[k + 1] > 0 and tokens[k + 1].start - tokens[k].end <= 1:
+            k += 1
+        s, e = off.to_original(tokens[i].start, tokens[k].end)
+        out.append(
+            Evidence(
+                st.start + s,
+                st.start + e,
+                "",
+                tuple(t.text for t in tokens[i : k + 1]),
+                float(score[i : k + 1].sum()),
+            )
+        )
+        i = k + 1
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the function other code calls
+_DEFAULT_LOCK = threading.Lock()
+_DEFAULT_MODEL: list[ThemeClassifier] = []
+
+
+def _default_model() -> ThemeClassifier:
+    if not _DEFAULT_MODEL:
+        with _DEFAULT_LOCK:
+            if not _DEFAULT_MODEL:
+                from .persist import load_model
+
+                _DEFAULT_MODEL.append(load_model())
+    return _DEFAULT_MODEL[0]
+
+
+def classify_feedback(
+    x: str | Iterable[str] | pd.Series,
+    model: ThemeClassifier | str | None = None,
+    threshold: float | None = None,
+    *,
+    explain: bool = True,
+    top_k: int = 3,
+) -> FeedbackResult | list[FeedbackResult] | pd.DataFrame:
+    """Sort feedback into policy themes, with scores and evidence.
+
+    Parameters
+    ----------
+    x : str, iterable of str, or pandas.Series
+        One text, many texts, or a Series of texts.
+    model : ThemeClassifier or path, optional
+        Default: the shipped default model, loaded once on first use.
+    threshold : float, optional
+        One threshold for all themes instead of the model's tuned per-theme thresholds.
+    explain : bool
+        Compute evidence spans (costs time; off for pure scoring).
+    top_k : int
+        Evidence spans per theme.
+
+    Returns
+    -------
+    FeedbackResult
+        for a ``str``; a list of them for an iterable; a ``pandas.DataFrame`` for a Series
+        (index kept; columns ``themes``, ``top_theme``, ``score_<theme>`` per theme,
+        ``evidence``).
+
+    Raises
+    ------
+    TypeError
+        (:class:`thaisme_nlp.errors.InputTypeError`) for a non-``str`` item, naming its index.
+        A Series holding ``None``/NaN raises too: drop or fill them first
+        (``s.dropna()`` or ``s.fillna("")``).
+
+    Examples
+    --------
+    >>> r = classify_feedback("อยากให้ธนาคารอนุมัติสินเชื่อเร็วขึ้น และช่วยหาช่องทางขายออนไลน์")
+    >>> sorted(r.theme_ids)
+    ['financing', 'online_marketing']
+    """
+    if model is None:
+        clf = _default_model()
+    elif isinstance(model, ThemeClassifier):
+        clf = model
+    else:
+        from .persist import load_model
+
+        clf = load_model(model)
+    if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+
+    series = _series_or_none(x)
+    if isinstance(x, str):
+        return _classify_many(clf, [x], threshold, explain, top_k)[0]
+    if isinstance(x, (bytes, bytearray)):
+        check_text(x)
+    if series is not None:
+        for idx, v in series.items():
+            if not isinstance(v, str):
+                raise InputTypeError(
+                    f"Series item at index {idx!r} must be str, got {describe_type(v)}; "
+                    "drop or fill missing values first (s.dropna() or s.fillna(''))"
+                )
+        results = _classify_many(clf, series.tolist(), threshold, explain, top_k)
+        return _to_frame(results, series.index, clf)
+    if not isinstance(x, Iterable):
+        raise InputTypeError(f"x must be str, an iterable of str or a pandas.Series, got {describe_type(x)}")
+    return _classify_many(clf, list(x), threshold, explain, top_k)
+
+
+def _series_or_none(x: Any) -> pd.Series | None:
+    mod = type(x).__module__
+    if mod.startswith("pandas"):
+        import pandas as pd
+
+        if isinstance(x, pd.Series):
+            return x
+    return None
+
+
+def _classify_many(
+    clf: ThemeClassifier, texts: list[Any], threshold: float | None, explain: bool, top_k: int
+) -> list[FeedbackResult]:
+    check_is_fitted(clf, "coef_")
+    per_doc, flat = clf._split(texts)
+    st_proba = clf._statement_proba(flat)
+    proba = clf._aggregate(per_doc, st_proba)
+    pred = clf.decide(proba, threshold)
+    cb = clf.codebook_
+    labels = {t.id: t for t in cb} if cb is not None else {}
+    results = []
+    pos = 0
+    for i, text in enumerate(texts):
+        st = per_doc[i]
+        block = st_proba[pos : pos + len(st)]
+        pos += len(st)
+        themes = []
+        for j in np.argsort(-proba[i], kind="stable"):
+            if not pred[i, j]:
+                continue
+            cid = str(clf.classes_[j])
+            ev: tuple[Evidence, ...] = ()
+            if explain:
+                ev = tuple(_evidence_for(clf, text, st, block, int(j), top_k))
+            th = labels.get(cid)
+            themes.append(
+                ThemeScore(
+                    cid,
+                    th.label_th if th else cid,
+                    th.label_en if th else cid,
+                    float(proba[i, j]),
+                    ev,
+                )
+            )
+        results.append(
+            FeedbackResult(
+                text=text,
+                themes=tuple(themes),
+                scores={str(c): float(p) for c, p in zip(clf.classes_, proba[i])},
+                model_id=clf.model_id,
+                codebook_version=cb.version if cb is not None else "",
+                n_statements=len(st),
+            )
+        )
+    return results
+
+
+def _to_frame(results: list[FeedbackResult], index: Any, clf: ThemeClassifier) -> pd.DataFrame:
+    import pandas as pd
+
+    data: dict[str, Any] = {
+        "themes": [r.theme_ids for r in results],
+        "top_theme": [r.top_theme for r in results],
+    }
+    for c in clf.classes_:
+        data[f"score_{c}"] = [r.scores[str(c)] for r in results]
+    data["evidence"] = [
+        {t.id: [e.to_dict() for e in t.evidence] for t in r.themes} for r in results
+    ]
+    return pd.DataFrame(data, index=index)
+
+
+_ = field  # dataclasses.field is re-exported for subclasses of the result types
