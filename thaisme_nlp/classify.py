@@ -144,6 +144,9 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         Inverse regularization strength of the logistic regressions.
     class_weight : {"balanced", None}
         Class weights of each binary model.
+    seed_weight : float
+        Weight of the codebook seed-term features (0: off); see
+        :class:`~thaisme_nlp.features.TextFeatures`.
     nb_scale : bool
         Scale features by their naive-Bayes log-count ratio per theme before the logistic
         regression (NBSVM, Wang & Manning 2012).
@@ -180,6 +183,7 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         C: float = 10.0,
         class_weight: str | None = "balanced",
         nb_scale: bool = False,
+        seed_weight: float = 0.0,
         threshold: float | str = "cv",
         cv: int = 5,
         multi_label: bool = True,
@@ -195,6 +199,7 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         self.C = C
         self.class_weight = class_weight
         self.nb_scale = nb_scale
+        self.seed_weight = seed_weight
         self.threshold = threshold
         self.cv = cv
         self.multi_label = multi_label
@@ -285,6 +290,8 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
             char_ngram_range=self.char_ngram_range,
             char_weight=self.char_weight,
             min_df=self.min_df,
+            codebook=self.codebook_ if self.multi_label else None,
+            seed_weight=self.seed_weight if self.multi_label else 0.0,
         )
 
     def fit(self, texts: Sequence[str], labels: Sequence[Any]) -> ThemeClassifier:
@@ -359,10 +366,13 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         }
 
     # -- prediction ------------------------------------------------------------------------------
-    def _statement_proba(self, statements: Sequence[str]) -> np.ndarray:
-        if not len(statements):
-            return np.zeros((0, len(self.classes_)))
-        return self._proba_linear(self.features_.transform(statements), self.coef_, self.intercept_)
+    def _statement_proba(self, statements: Sequence[str], batch: int = 4096) -> np.ndarray:
+        # in batches: the feature matrix of a 5 MB document never exists at once
+        out = np.zeros((len(statements), len(self.classes_)))
+        for i in range(0, len(statements), batch):
+            x = self.features_.transform(statements[i : i + batch])
+            out[i : i + batch] = self._proba_linear(x, self.coef_, self.intercept_)
+        return out
 
     def _split(self, texts: Sequence[str]) -> tuple[list[list[Statement]], list[str]]:
         per_doc: list[list[Statement]] = []

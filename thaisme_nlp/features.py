@@ -206,6 +206,12 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         Scale of the character block relative to the word block.
     min_df : int
         Minimum document frequency for both blocks.
+    codebook : Codebook, optional
+        With ``seed_weight > 0``: one more feature per theme, ``log1p(number of the theme's
+        seed terms found)`` times ``seed_weight`` — prior knowledge that reaches beyond the
+        training corpus.
+    seed_weight : float
+        Scale of the seed block; 0 turns it off.
     """
 
     def __init__(
@@ -215,12 +221,16 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         char_ngram_range: tuple[int, int] | None = (1, 3),
         char_weight: float = 1.0,
         min_df: int = 1,
+        codebook: Any = None,
+        seed_weight: float = 0.0,
     ) -> None:
         self.tokenizer = tokenizer
         self.word_ngram_max = word_ngram_max
         self.char_ngram_range = char_ngram_range
         self.char_weight = char_weight
         self.min_df = min_df
+        self.codebook = codebook
+        self.seed_weight = seed_weight
 
     def _tokenizer(self) -> Tokenizer:
         if self.tokenizer is not None:
@@ -253,7 +263,24 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         else:
             self.char_vectorizer_ = None
         self.n_word_features_ = blocks[0].shape[1]
+        if self.seed_weight:
+            blocks.append(self._seed_block(norm))
         return sp.hstack(blocks, format="csr")
+
+    def _seed_block(self, norm: Sequence[str]) -> sp.csr_matrix:
+        cb = self.codebook
+        index = {t: j for j, t in enumerate(cb.ids)}
+        rows, cols = [], []
+        for i, t in enumerate(norm):
+            for m in cb.find_seeds(t):
+                rows.append(i)
+                cols.append(index[m.theme])
+        x = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(len(norm), len(index))
+        )
+        x.sum_duplicates()
+        x.data = np.log1p(x.data) * self.seed_weight
+        return x
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         check_is_fitted(self, "word_vectorizer_")
@@ -264,6 +291,8 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         blocks = [self.word_vectorizer_.transform(self._words(norm))]
         if self.char_vectorizer_ is not None:
             blocks.append(self.char_vectorizer_.transform(norm) * self.char_weight)
+        if self.seed_weight:
+            blocks.append(self._seed_block(norm))
         return sp.hstack(blocks, format="csr")
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
