@@ -47,16 +47,15 @@ def main() -> None:
     from pythainlp import word_tokenize
 
     from thaisme_nlp import Tokenizer, segment
-    from thaisme_nlp.text.tokenize import _WORDSETS, _write_dict_file
+    from thaisme_nlp.text.tokenize import _write_dict_file
 
     docs = load(args.docs)
     chars = sum(map(len, docs))
     tok = Tokenizer()
     tok("วิสาหกิจชุมชน")  # load the dictionary outside the timings (reported separately)
     word_tokenize("ทดสอบ", engine="nlpo3")
-    digest = tok.dictionary_hash
-    name = "bench-raw"
-    nlpo3.load_dict(str(_write_dict_file(digest, _WORDSETS[digest])), name)
+    name = "bench-raw"  # the very same dictionary file the Tokenizer loaded
+    nlpo3.load_dict(str(_write_dict_file(tok._source_key(), tok.words)), name)
 
     rows = []
 

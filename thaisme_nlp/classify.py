@@ -21,15 +21,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.utils.validation import check_is_fitted
 
+from ._estimator import Estimator, check_fitted
 from .codebook import Codebook
 from .errors import InputTypeError, LabelError, NotEnoughDataError, check_text, describe_type
 from .features import TextFeatures, word_ngrams
 from .text.normalize import normalize_with_offsets
-from .text.segment import DEFAULT_MAX_CHARS, Statement, iter_statements
+from .text.segment import DEFAULT_MAX_CHARS, Statement, clauses, iter_statements
 from .text.tokenize import Tokenizer
 
 if TYPE_CHECKING:
@@ -121,7 +119,7 @@ class FeedbackResult:
 
 # --------------------------------------------------------------------------------------------
 # the estimator
-class ThemeClassifier(BaseEstimator, ClassifierMixin):
+class ThemeClassifier(Estimator):
     """Multi-label policy-theme classifier over Thai text.
 
     Parameters
@@ -144,6 +142,20 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         Inverse regularization strength of the logistic regressions.
     class_weight : {"balanced", None}
         Class weights of each binary model.
+    augment : float
+        Add ``augment * n`` synthetic training statements, each two training statements joined
+        with a space and labelled with the union of their labels. A linear model on normalized
+        TF-IDF otherwise learns that one theme's words are evidence *against* the others, and
+        misses the second request of "ขอสินเชื่อ ... และช่วยหาช่องทางขายออนไลน์". Multi-label
+        only; never used for evaluation items.
+    clause_threshold : float or None
+        Multi-request statements ("ขอสินเชื่อ ... และช่วยหาช่องทางขายออนไลน์"): a theme is also
+        assigned when one clause of the statement (see :func:`thaisme_nlp.text.segment.clauses`)
+        scores at least this on its own and the whole statement scores at least
+        ``clause_support`` times the theme's threshold; its score is then the clause's. ``None``
+        turns the rule off. On the corpus the rule is neutral in cross-validation (docs/evaluation.md).
+    clause_support : float
+        See ``clause_threshold``.
     seed_weight : float
         Weight of the codebook seed-term features (0: off); see
         :class:`~thaisme_nlp.features.TextFeatures`.
@@ -172,6 +184,8 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
     [['financing']]
     """
 
+    _estimator_type = "classifier"
+
     def __init__(
         self,
         codebook: Codebook | None = None,
@@ -184,6 +198,9 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         class_weight: str | None = "balanced",
         nb_scale: bool = False,
         seed_weight: float = 0.0,
+        augment: float = 1.0,
+        clause_threshold: float | None = 0.7,
+        clause_support: float = 0.5,
         threshold: float | str = "cv",
         cv: int = 5,
         multi_label: bool = True,
@@ -200,6 +217,9 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         self.class_weight = class_weight
         self.nb_scale = nb_scale
         self.seed_weight = seed_weight
+        self.augment = augment
+        self.clause_threshold = clause_threshold
+        self.clause_support = clause_support
         self.threshold = threshold
         self.cv = cv
         self.multi_label = multi_label
@@ -249,6 +269,8 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
     def _fit_linear(self, x: Any, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Effective coefficients ``(k, n_features)`` and intercepts ``(k,)``: one binary
         logistic regression per column of ``y`` (multi-label) or one multinomial model."""
+        from sklearn.linear_model import LogisticRegression
+
         x = x.tocsr()
         if not self.multi_label:
             est = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
@@ -283,6 +305,25 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
+    def _design(self, feats: TextFeatures, texts: list[str], y: np.ndarray) -> tuple[Any, np.ndarray]:
+        """Fit ``feats`` and return the training matrix: the texts plus ``augment * n``
+        synthetic statements, each two training statements joined by a space and labelled with
+        the union of their labels (features, vocabulary included, are fitted on all of them).
+
+        Of the variants tried — joined texts, summed feature rows, joined texts over the
+        real statements' vocabulary only — this one abstained best on no-theme statements of
+        writers the model had not seen (docs/evaluation.md, "design choices")."""
+        if not self.multi_label or not self.augment:
+            return feats.fit_transform(texts), y
+        rng = np.random.default_rng(self.random_state)
+        n = int(round(self.augment * len(texts)))
+        a = rng.integers(0, len(texts), n)
+        b = rng.integers(0, len(texts), n)
+        keep = a != b
+        a, b = a[keep], b[keep]
+        joined = [f"{texts[i]} {texts[j]}" for i, j in zip(a.tolist(), b.tolist())]
+        return feats.fit_transform(texts + joined), np.vstack([y, np.maximum(y[a], y[b])])
+
     def _features(self) -> TextFeatures:
         return TextFeatures(
             tokenizer=self.tokenizer,
@@ -310,20 +351,22 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         self.codebook_ = (self.codebook or Codebook.default()) if self.multi_label else None
         y = self._label_matrix(list(labels), len(texts))
         self.features_ = self._features()
-        x = self.features_.fit_transform(texts)
-        coef, icpt = self._fit_linear(x, y)
+        x, aug_y = self._design(self.features_, texts, y)
+        coef, icpt = self._fit_linear(x, aug_y)
         # float32 halves the model file; predictions differ below 1e-6
         self.coef_ = coef.astype(np.float32)
         self.intercept_ = icpt
-        self.thresholds_ = np.full(len(self.classes_), 0.5)
+        fixed = float(self.threshold) if isinstance(self.threshold, (int, float)) else 0.5
+        self.thresholds_ = np.full(len(self.classes_), fixed)
         self.cv_metrics_: dict[str, Any] = {}
         if self.cv and self.cv >= 2:
             oof = self._oof_proba(texts, y)
             if self.multi_label and self.threshold == "cv":
                 self.thresholds_ = _best_thresholds(y, oof)
+            if self.multi_label and self.clause_threshold is not None:
+                oof = self._combine(oof, self.oof_clause_)
+            del self.oof_clause_
             self.cv_metrics_ = self._metrics(y, oof)
-        if isinstance(self.threshold, (int, float)):
-            self.thresholds_ = np.full(len(self.classes_), float(self.threshold))
         return self
 
     def _oof_proba(self, texts: list[str], y: np.ndarray) -> np.ndarray:
@@ -339,13 +382,16 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         if k < 2:
             raise NotEnoughDataError(f"{self.cv}-fold CV needs >= 2 examples per theme")
         oof = np.zeros(y.shape, dtype=float)
+        self.oof_clause_ = np.zeros(y.shape, dtype=float)
         folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
         for tr, te in folds.split(texts, strata):
             feats = self._features()
-            xtr = feats.fit_transform([texts[i] for i in tr])
+            xtr, tr_y = self._design(feats, [texts[i] for i in tr], y[tr])
             xte = feats.transform([texts[i] for i in te])
-            coef, icpt = self._fit_linear(xtr, y[tr])
+            coef, icpt = self._fit_linear(xtr, tr_y)
             oof[te] = self._proba_linear(xte, coef, icpt)
+            if self.multi_label and self.clause_threshold is not None:
+                self.oof_clause_[te] = self._clause_max([texts[i] for i in te], feats, coef, icpt)
         return oof
 
     def _metrics(self, y: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
@@ -370,9 +416,34 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
         # in batches: the feature matrix of a 5 MB document never exists at once
         out = np.zeros((len(statements), len(self.classes_)))
         for i in range(0, len(statements), batch):
-            x = self.features_.transform(statements[i : i + batch])
-            out[i : i + batch] = self._proba_linear(x, self.coef_, self.intercept_)
+            chunk = statements[i : i + batch]
+            p = self._proba_linear(self.features_.transform(chunk), self.coef_, self.intercept_)
+            if self.multi_label and self.clause_threshold is not None:
+                p = self._combine(p, self._clause_max(chunk, self.features_, self.coef_, self.intercept_))
+            out[i : i + batch] = p
         return out
+
+    def _clause_max(self, statements: Sequence[str], feats: TextFeatures, coef: np.ndarray,
+                    icpt: np.ndarray) -> np.ndarray:
+        """Per statement, the highest clause score of each theme (0 without clauses)."""
+        owners: list[int] = []
+        texts: list[str] = []
+        for k, st in enumerate(statements):
+            if len(st) >= 24:
+                for c in clauses(st):
+                    owners.append(k)
+                    texts.append(c.text)
+        cmax = np.zeros((len(statements), len(self.classes_)))
+        if texts:
+            pc = self._proba_linear(feats.transform(texts), coef, icpt)
+            np.maximum.at(cmax, np.asarray(owners), pc)
+        return cmax
+
+    def _combine(self, p: np.ndarray, cmax: np.ndarray) -> np.ndarray:
+        thr = self.thresholds_
+        assert self.clause_threshold is not None
+        use = (cmax >= np.maximum(self.clause_threshold, thr)) & (p >= self.clause_support * thr)
+        return np.where(use, np.maximum(p, cmax), p)
 
     def _split(self, texts: Sequence[str]) -> tuple[list[list[Statement]], list[str]]:
         per_doc: list[list[Statement]] = []
@@ -394,7 +465,7 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Theme probabilities, shape ``(n_texts, n_themes)``; a document scores the maximum
         over its statements (single-label: the mean). Empty text scores 0."""
-        check_is_fitted(self, "coef_")
+        check_fitted(self, "coef_")
         texts = _as_list(texts)
         per_doc, flat = self._split(texts)
         return self._aggregate(per_doc, self._statement_proba(flat))
@@ -435,6 +506,13 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
             for p, d in zip(proba, pred)
         ]
 
+    def score(self, texts: Sequence[str], labels: Sequence[Any]) -> float:
+        """Exact-match accuracy (scikit-learn's ``ClassifierMixin.score`` for multi-label)."""
+        if self.multi_label:
+            y = _label_rows(list(labels), list(self.classes_))
+            return float((self.predict(texts) == y).all(axis=1).mean())
+        return float((self.predict(texts) == np.asarray(labels, dtype=object)).mean())
+
     # -- explanation -----------------------------------------------------------------------------
     @property
     def model_id(self) -> str:
@@ -458,7 +536,7 @@ class ThemeClassifier(BaseEstimator, ClassifierMixin):
             theme id → list of :class:`Evidence`, strongest first; ``text[e.start:e.end] ==
             e.text`` for every span.
         """
-        check_is_fitted(self, "coef_")
+        check_fitted(self, "coef_")
         check_text(text)
         (statements,), flat = self._split([text])
         if not statements:
@@ -481,6 +559,15 @@ def _as_list(texts: Any) -> list[Any]:
     if isinstance(texts, (bytes, bytearray)):
         raise InputTypeError("texts must be a sequence of str, got bytes: decode first")
     return list(texts)
+
+
+def _label_rows(labels: list[Any], classes: list[str]) -> np.ndarray:
+    index = {c: j for j, c in enumerate(classes)}
+    y = np.zeros((len(labels), len(classes)), dtype=int)
+    for i, lab in enumerate(labels):
+        for t in lab:
+            y[i, index[t]] = 1
+    return y
 
 
 def _nb_ratio(x: Any, yj: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -522,9 +609,29 @@ def _evidence_for(
         # statements that carry the theme; at least the best one
         if spans and proba[si, j] < thr:
             break
-        spans.extend(_statement_evidence(model, statements[si], j))
+        spans.extend(_statement_evidence(model, _best_unit(model, statements[si], j), j))
     spans.sort(key=lambda e: -e.weight)
+    if spans:  # drop crumbs: spans far weaker than the strongest one
+        spans = [e for e in spans if e.weight >= 0.15 * spans[0].weight]
     return [Evidence(e.start, e.end, text[e.start : e.end], e.terms, e.weight) for e in spans[:top_k]]
+
+
+def _best_unit(model: ThemeClassifier, st: Statement, j: int) -> Statement:
+    """The statement, or the clause of it that scores theme ``j`` higher than the whole does
+    (then the evidence is that clause's, as the clause rule is what assigned the theme)."""
+    if not model.multi_label or model.clause_threshold is None or len(st.text) < 24:
+        return st
+    parts = clauses(st.text)
+    if not parts:
+        return st
+    feats = model.features_
+    p = model._proba_linear(feats.transform([st.text, *(c.text for c in parts)]), model.coef_,
+                            model.intercept_)[:, j]
+    k = int(np.argmax(p[1:]))
+    if p[1 + k] <= p[0]:
+        return st
+    c = parts[k]
+    return Statement(st.start + c.start, st.start + c.end, c.text)
 
 
 def _statement_evidence(model: ThemeClassifier, st: Statement, j: int) -> list[Evidence]:
@@ -540,14 +647,13 @@ def _statement_evidence(model: ThemeClassifier, st: Statement, j: int) -> list[E
     tokens = feats.tokenizer_.tokenize_with_spans(norm)
     score = np.zeros(len(tokens))
     # word n-grams: contribution shared by the tokens of each occurrence
-    vocab = feats.word_vectorizer_.vocabulary_
     forms = [t.text for t in tokens]
+    spans = [(i, i + n) for n in range(1, feats.word_ngram_max + 1) for i in range(len(forms) - n + 1)]
+    cols = feats.word_vectorizer_.lookup([" ".join(forms[a:b]) for a, b in spans])
     occurrences: dict[int, list[tuple[int, int]]] = {}
-    for n in range(1, feats.word_ngram_max + 1):
-        for i in range(len(forms) - n + 1):
-            col = vocab.get(" ".join(forms[i : i + n]) if n > 1 else forms[i])
-            if col is not None:
-                occurrences.setdefault(col, []).append((i, i + n))
+    for (a, b), col in zip(spans, cols.tolist()):
+        if col >= 0:
+            occurrences.setdefault(col, []).append((a, b))
     for col, occ in occurrences.items():
         c = value.get(col, 0.0) * coef[col] / len(occ)
         for a, b in occ:
@@ -691,7 +797,7 @@ def _series_or_none(x: Any) -> pd.Series | None:
 def _classify_many(
     clf: ThemeClassifier, texts: list[Any], threshold: float | None, explain: bool, top_k: int
 ) -> list[FeedbackResult]:
-    check_is_fitted(clf, "coef_")
+    check_fitted(clf, "coef_")
     per_doc, flat = clf._split(texts)
     st_proba = clf._statement_proba(flat)
     proba = clf._aggregate(per_doc, st_proba)

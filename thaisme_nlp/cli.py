@@ -80,7 +80,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .classify import ThemeClassifier
     from .codebook import Codebook
     from .evaluate import load_labelled
-    from .persist import DEFAULT_MODEL_FILE, save_model
+    from .persist import DEFAULT_BUNDLE_FILE, DEFAULT_MODEL_FILE, save_bundle, save_model
 
     corpus = Path(args.corpus)
     texts, labels, rows = load_labelled(corpus)
@@ -98,6 +98,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         corpus_hash=_file_hash(corpus),
         extra={"corpus": str(corpus), "n_train": len(texts)},
     )
+    if not args.out:  # the default model also ships as a runtime bundle (fast cold start)
+        save_bundle(model, out.with_name(DEFAULT_BUNDLE_FILE))
     cv = meta["cv_metrics"]
     print(f"trained on {len(texts)} statements → {out}")
     print(f"model id {meta['model_id']}")

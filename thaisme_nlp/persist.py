@@ -23,9 +23,18 @@ from .classify import MODEL_NAME, ThemeClassifier
 from .errors import ModelFileError, UntrustedModelError
 from .resources import data_path
 
-__all__ = ["DEFAULT_MODEL_FILE", "TRUSTED_TYPES", "load_model", "model_metadata", "save_model"]
+__all__ = [
+    "DEFAULT_MODEL_FILE",
+    "TRUSTED_TYPES",
+    "load_bundle",
+    "load_model",
+    "model_metadata",
+    "save_bundle",
+    "save_model",
+]
 
 DEFAULT_MODEL_FILE = "thaisme-default.skops"
+DEFAULT_BUNDLE_FILE = "thaisme-default.npz"
 
 # Every type a ThemeClassifier file may hold beyond what skops trusts by default. Listed by
 # hand: never extend this from what get_untrusted_types() reports for a file.
@@ -35,7 +44,7 @@ TRUSTED_TYPES = [
     "thaisme_nlp.codebook.Theme",
     "thaisme_nlp.features.TextFeatures",
     "thaisme_nlp.features.CharNgramVectorizer",
-    "thaisme_nlp.features.identity",
+    "thaisme_nlp.features.WordNgramVectorizer",
     "thaisme_nlp.text.tokenize.Tokenizer",
     "builtins.frozenset",
     "numpy.int8",
@@ -44,8 +53,6 @@ TRUSTED_TYPES = [
     "numpy.ndarray",
     "numpy.dtype",
     "numpy.core.multiarray._reconstruct",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
     "builtins.tuple",
     "builtins.str",
     "builtins.int",
@@ -104,7 +111,7 @@ def model_fingerprint(model: ThemeClassifier) -> str:
     h.update(json.dumps([str(c) for c in model.classes_]).encode())
     h.update(np.asarray(model.thresholds_, dtype=np.float64).tobytes())
     feats = model.features_
-    h.update(json.dumps(sorted(feats.word_vectorizer_.vocabulary_.items()), ensure_ascii=False).encode())
+    h.update(feats.word_vectorizer_.terms_.encode("utf-8"))
     if feats.char_vectorizer_ is not None:
         h.update(feats.char_vectorizer_.vocabulary_keys_.tobytes())
     h.update(np.asarray(model.coef_, dtype=np.float32).tobytes())
@@ -133,7 +140,8 @@ def save_model(model: ThemeClassifier, path: str | Path, *, corpus_hash: str = "
 
 
 def load_model(path: str | Path | None = None) -> ThemeClassifier:
-    """Load a model saved by :func:`save_model` (default: the shipped default model).
+    """Load a model saved by :func:`save_model` (default: the shipped default model, from its
+    runtime bundle when present).
 
     Raises
     ------
@@ -142,6 +150,8 @@ def load_model(path: str | Path | None = None) -> ThemeClassifier:
     UntrustedModelError
         the file holds types outside :data:`TRUSTED_TYPES` (it could run code).
     """
+    if path is None and data_path(DEFAULT_BUNDLE_FILE).is_file():
+        return load_bundle(data_path(DEFAULT_BUNDLE_FILE))
     import skops.io as sio
 
     p = data_path(DEFAULT_MODEL_FILE) if path is None else Path(path)
@@ -168,4 +178,116 @@ def load_model(path: str | Path | None = None) -> ThemeClassifier:
     meta = getattr(model, "metadata_", None)
     if not isinstance(meta, dict) or meta.get("name") != MODEL_NAME:
         raise ModelFileError(f"{p} is not a {MODEL_NAME} artefact (metadata missing or of another kind)")
+    return model
+
+
+# -- the runtime bundle ----------------------------------------------------------------------
+# The default model also ships as a plain ``.npz`` (numpy arrays and one JSON string, loaded
+# with ``allow_pickle=False``: nothing in it can run code). Loading it needs neither skops nor
+# scikit-learn, whose imports alone take ~1 s here: that is what keeps a cold start of
+# ``classify_feedback`` under a second. It is written by the same ``thaisme-nlp train`` run as
+# the skops file and must carry the same model id; :func:`load_model` checks the fingerprint.
+
+
+def _bundle_classes() -> dict[str, type]:
+    from .features import CharNgramVectorizer, TextFeatures, WordNgramVectorizer
+
+    return {
+        "ThemeClassifier": ThemeClassifier,
+        "TextFeatures": TextFeatures,
+        "CharNgramVectorizer": CharNgramVectorizer,
+        "WordNgramVectorizer": WordNgramVectorizer,
+    }
+
+
+def _to_tree(obj: Any, arrays: dict[str, Any]) -> Any:
+    import numpy as np
+
+    from .codebook import Codebook
+    from .text.tokenize import Tokenizer
+
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            obj = obj.astype(str)
+        key = f"a{len(arrays)}"
+        arrays[key] = obj
+        return {"__array__": key}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [_to_tree(v, arrays) for v in obj]}
+    if isinstance(obj, list):
+        return [_to_tree(v, arrays) for v in obj]
+    if isinstance(obj, dict):
+        return {"__dict__": [[k, _to_tree(v, arrays)] for k, v in obj.items()]}
+    if isinstance(obj, Tokenizer):
+        return {"__tokenizer__": obj.get_config()}
+    if isinstance(obj, Codebook):
+        return {"__codebook__": obj.to_dict()}
+    name = type(obj).__name__
+    if name in _bundle_classes() and type(obj) is _bundle_classes()[name]:
+        state = obj.__getstate__() if hasattr(obj, "__getstate__") else obj.__dict__
+        state = {k: v for k, v in dict(state).items() if not k.startswith("_")}
+        return {"__class__": name, "state": _to_tree(state, arrays)}
+    raise TypeError(f"cannot put a {type(obj).__name__} into a model bundle")
+
+
+def _from_tree(node: Any, arrays: Any) -> Any:
+    from .codebook import Codebook
+    from .text.tokenize import Tokenizer
+
+    if isinstance(node, list):
+        return [_from_tree(v, arrays) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if "__array__" in node:
+        return arrays[node["__array__"]]
+    if "__tuple__" in node:
+        return tuple(_from_tree(v, arrays) for v in node["__tuple__"])
+    if "__dict__" in node:
+        return {k: _from_tree(v, arrays) for k, v in node["__dict__"]}
+    if "__tokenizer__" in node:
+        return Tokenizer(**node["__tokenizer__"])
+    if "__codebook__" in node:
+        return Codebook.from_dict(node["__codebook__"])
+    if "__class__" in node:
+        cls = _bundle_classes().get(node["__class__"])
+        if cls is None:
+            raise ModelFileError(f"unknown class {node['__class__']!r} in model bundle")
+        obj = cls.__new__(cls)
+        obj.__dict__.update(_from_tree(node["state"], arrays))
+        return obj
+    raise ModelFileError(f"unreadable node in model bundle: {sorted(node)[:3]}")
+
+
+def save_bundle(model: ThemeClassifier, path: str | Path) -> None:
+    """Write the runtime bundle of a saved model (it must have ``metadata_``)."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    tree = _to_tree(model, arrays)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, __tree__=np.array(json.dumps(tree, ensure_ascii=False)), **arrays)
+    tmp.replace(path)
+
+
+def load_bundle(path: str | Path) -> ThemeClassifier:
+    """Load a runtime bundle written by :func:`save_bundle` and check its fingerprint."""
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        model = _from_tree(json.loads(str(arrays.pop("__tree__"))), arrays)
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+        raise ModelFileError(f"{path} is not a readable model bundle ({type(e).__name__}: {e})") from None
+    if not isinstance(model, ThemeClassifier):
+        raise ModelFileError(f"{path} does not hold a ThemeClassifier")
+    meta = getattr(model, "metadata_", {})
+    expected = str(meta.get("model_id", "")).rpartition("@")[2]
+    if not expected or model_fingerprint(model)[:12] != expected:
+        raise ModelFileError(f"{path}: contents do not match the model id {meta.get('model_id')!r}")
     return model

@@ -25,7 +25,14 @@ from typing import Literal
 
 from ..errors import UnknownEngineError, check_text
 
-__all__ = ["DEFAULT_MAX_CHARS", "SEGMENT_ENGINES", "Statement", "iter_statements", "segment"]
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "SEGMENT_ENGINES",
+    "Statement",
+    "clauses",
+    "iter_statements",
+    "segment",
+]
 
 DEFAULT_MAX_CHARS = 400
 DEFAULT_MIN_CHARS = 40
@@ -135,6 +142,28 @@ def iter_statements(
                 yield from _crf_split(document, s, e)
             else:
                 yield from _pack(document, s, e, max_chars, min_chars)
+
+
+def clauses(text: str, min_chars: int = 12) -> list[Statement]:
+    """The clauses of one statement: pieces between whitespace that has Thai on both sides
+    (Thai writes a space between clauses), merged until each has ``min_chars`` characters.
+    Returns ``[]`` when there are fewer than two. Offsets are into ``text``.
+
+    >>> [c.text for c in clauses("อยากได้สินเชื่อดอกเบี้ยต่ำ และช่วยหาช่องทางขายออนไลน์")]
+    ['อยากได้สินเชื่อดอกเบี้ยต่ำ', 'และช่วยหาช่องทางขายออนไลน์']
+    """
+    out: list[Statement] = []
+    start = 0
+    gaps = [(m.start(1), m.end(1)) for m in _THAI_GAP.finditer(text)]
+    for gs, ge in [*gaps, (len(text), len(text))]:
+        if gs - start >= min_chars or (gs == len(text) and gs > start):
+            if gs == len(text) and out and gs - start < min_chars:  # a short tail joins the last
+                last = out.pop()
+                out.append(Statement(last.start, gs, text[last.start : gs]))
+            else:
+                out.append(Statement(start, gs, text[start:gs]))
+            start = ge
+    return out if len(out) > 1 else []
 
 
 def _trim(document: str, s: int, e: int) -> tuple[int, int] | None:

@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,8 +42,7 @@ MAX_CHUNK = 3000
 
 _LOCK = threading.Lock()
 _NLPO3_LOADED: set[str] = set()  # dictionary names loaded into nlpo3 in this process
-_TRIES: dict[str, Any] = {}  # dictionary hash -> pythainlp Trie
-_WORDSETS: dict[str, frozenset[str]] = {}  # dictionary hash -> the words
+_TRIES: dict[str, Any] = {}  # dictionary source key -> pythainlp Trie
 
 _WS_BREAK = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]|[\u0e31-\u0e4e]")
@@ -118,7 +117,8 @@ class Tokenizer:
         self.keep_numbers = keep_numbers
         self.lowercase = lowercase
         self.normalize = normalize
-        self._state: tuple[str, frozenset[str]] | None = None  # (dictionary hash, stopwords)
+        self._state: tuple[str, frozenset[str]] | None = None  # (source key, stopwords)
+        self._hash: str | None = None
 
     # -- configuration and state ---------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
@@ -149,11 +149,13 @@ class Tokenizer:
         # The loaded dictionary is process state: rebuild it lazily after unpickling.
         state = self.__dict__.copy()
         state["_state"] = None
+        state["_hash"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._state = None
+        self._hash = None
 
     def words(self) -> list[str]:
         """Every word of this tokenizer's dictionary (without whitespace-containing entries)."""
@@ -170,14 +172,28 @@ class Tokenizer:
     @property
     def dictionary_hash(self) -> str:
         """SHA-256 of the dictionary's words (order-independent), recorded with models and tags."""
-        return self._ensure()[0]
+        if self._hash is None:
+            self._hash = words_hash(self.words())
+        return self._hash
+
+    def _source_key(self) -> str:
+        """A cheap key for the dictionary's sources (PyThaiNLP version, domain list, extra words,
+        user file, case). Naming the cached nlpo3 dictionary file by it lets a new process load
+        that file without reading and hashing PyThaiNLP's 62k words (~0.15 s of cold start)."""
+        import hashlib
+        import importlib.metadata as md
+
+        parts = [
+            md.version("pythainlp"),
+            words_hash(domain_words()) if self.domain_dict else "-",
+            words_hash(list(self.extra_words)),
+            words_hash(read_word_file(self.dict_file)) if self.dict_file is not None else "-",
+            str(self.lowercase),
+        ]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
     def _ensure(self) -> tuple[str, frozenset[str]]:
         if self._state is None:
-            words = self.words()
-            digest = words_hash(words)
-            with _LOCK:
-                _WORDSETS.setdefault(digest, frozenset(words))
             if self.stopwords is True:
                 stop = thai_stopwords() | domain_stopwords()
             elif self.stopwords is False:
@@ -187,18 +203,18 @@ class Tokenizer:
             if self.lowercase:
                 stop = frozenset(w.lower() for w in stop)
             # "" and whitespace tokens are dropped with the stopwords (one set test per token)
-            self._state = (digest, stop | _BLANKS)
+            self._state = (self._source_key(), stop | _BLANKS)
         return self._state
 
     def _segmenter(self) -> Any:
-        digest, _ = self._ensure()
+        key, _ = self._ensure()
         if self.engine == "nlpo3":
             import nlpo3
 
-            name = f"thaisme-{digest[:20]}"
+            name = f"thaisme-{key[:20]}"
             with _LOCK:
                 if name not in _NLPO3_LOADED:
-                    path = _write_dict_file(digest, _WORDSETS[digest])
+                    path = _write_dict_file(key, self.words)
                     msg, ok = nlpo3.load_dict(str(path), name)
                     if not ok and "already exists" not in msg:
                         raise RuntimeError(f"nlpo3 could not load the dictionary {path}: {msg}")
@@ -208,9 +224,9 @@ class Tokenizer:
         from pythainlp.util import Trie
 
         with _LOCK:
-            trie = _TRIES.get(digest)
+            trie = _TRIES.get(key)
             if trie is None:
-                trie = _TRIES[digest] = Trie(_WORDSETS[digest])
+                trie = _TRIES[key] = Trie(self.words())
         return lambda text: word_tokenize(text, engine="newmm", custom_dict=trie, keep_whitespace=True)
 
     # -- tokenizing ----------------------------------------------------------------------
@@ -307,14 +323,14 @@ def _chunks(text: str, size: int = MAX_CHUNK) -> Iterator[tuple[int, str]]:
         start = end
 
 
-def _write_dict_file(digest: str, words: frozenset[str]) -> Path:
+def _write_dict_file(key: str, words: Callable[[], list[str]]) -> Path:
     folder = Path(os.environ.get("THAISME_NLP_CACHE", Path(tempfile.gettempdir()) / "thaisme_nlp"))
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"dict-{digest[:20]}.txt"
+    path = folder / f"dict-{key[:20]}.txt"
     if not path.exists():
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("\n".join(sorted(words)))
+            f.write("\n".join(words()))
             f.write("\n")
         os.replace(tmp, path)
     return path
