@@ -312,7 +312,7 @@ class ThemeClassifier(Estimator):
 
         Of the variants tried — joined texts, summed feature rows, joined texts over the
         real statements' vocabulary only — this one abstained best on no-theme statements of
-        writers the model had not seen (docs/evaluation.md, "design choices")."""
+        writers the model had not seen (docs/model-design.md)."""
         if not self.multi_label or not self.augment:
             return feats.fit_transform(texts), y
         rng = np.random.default_rng(self.random_state)
@@ -419,9 +419,20 @@ class ThemeClassifier(Estimator):
             chunk = statements[i : i + batch]
             p = self._proba_linear(self.features_.transform(chunk), self.coef_, self.intercept_)
             if self.multi_label and self.clause_threshold is not None:
-                p = self._combine(p, self._clause_max(chunk, self.features_, self.coef_, self.intercept_))
+                # clauses matter only where a theme is in the band [support * thr, thr)
+                rows = np.flatnonzero(self._band(p).any(axis=1))
+                if len(rows):
+                    cmax = np.zeros_like(p)
+                    cmax[rows] = self._clause_max(
+                        [chunk[r] for r in rows], self.features_, self.coef_, self.intercept_
+                    )
+                    p = self._combine(p, cmax)
             out[i : i + batch] = p
         return out
+
+    def _band(self, p: np.ndarray) -> np.ndarray:
+        thr = self.thresholds_
+        return (p >= self.clause_support * thr) & (p < thr)
 
     def _clause_max(self, statements: Sequence[str], feats: TextFeatures, coef: np.ndarray,
                     icpt: np.ndarray) -> np.ndarray:
@@ -440,10 +451,12 @@ class ThemeClassifier(Estimator):
         return cmax
 
     def _combine(self, p: np.ndarray, cmax: np.ndarray) -> np.ndarray:
-        thr = self.thresholds_
+        """The clause rule: a theme under its threshold takes the score of its best clause when
+        that clause scores at least ``clause_threshold`` and the statement at least
+        ``clause_support`` times the threshold. Scores of other themes are left as they are."""
         assert self.clause_threshold is not None
-        use = (cmax >= np.maximum(self.clause_threshold, thr)) & (p >= self.clause_support * thr)
-        return np.where(use, np.maximum(p, cmax), p)
+        use = self._band(p) & (cmax >= np.maximum(self.clause_threshold, self.thresholds_))
+        return np.where(use, cmax, p)
 
     def _split(self, texts: Sequence[str]) -> tuple[list[list[Statement]], list[str]]:
         per_doc: list[list[Statement]] = []
