@@ -37,7 +37,9 @@ def cold_start() -> float:
     )
     runs = []
     for _ in range(5):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         runs.append(float(out.stdout.strip()))
     return statistics.median(runs)
 
@@ -68,7 +70,8 @@ def main() -> None:
     corpus, labels, _ = load_labelled(ROOT / "corpora/feedback/feedback.jsonl")
     y = to_matrix(labels, list(model.classes_))
     naive = make_pipeline(
-        TfidfVectorizer(tokenizer=word_tokenize), OneVsRestClassifier(LogisticRegression(max_iter=1000))
+        TfidfVectorizer(tokenizer=word_tokenize),
+        OneVsRestClassifier(LogisticRegression(max_iter=1000)),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -81,33 +84,60 @@ def main() -> None:
         t = time.perf_counter()
         fn()
         s = time.perf_counter() - t
-        rows.append({"what": label, "seconds": round(s, 3), "statements_per_s": round(len(texts) / s)})
+        rows.append(
+            {"what": label, "seconds": round(s, 3), "statements_per_s": round(len(texts) / s)}
+        )
         print(f"{label:<58} {s:7.2f} s  {len(texts) / s:9.0f} statements/s")
         return s
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        s_naive = run("naive TF-IDF(word_tokenize) + OvR LR: predict_proba", lambda: naive.predict_proba(texts))
+        s_naive = run(
+            "naive TF-IDF(word_tokenize) + OvR LR: predict_proba",
+            lambda: naive.predict_proba(texts),
+        )
     s_proba = run("ThemeClassifier.predict_proba", lambda: model.predict_proba(texts))
-    s_fast = run("classify_feedback(list, explain=False)", lambda: classify_feedback(texts, model=model, explain=False))
-    s_full = run("classify_feedback(list) with evidence spans", lambda: classify_feedback(texts, model=model))
+    s_fast = run(
+        "classify_feedback(list, explain=False)",
+        lambda: classify_feedback(texts, model=model, explain=False),
+    )
+    s_full = run(
+        "classify_feedback(list) with evidence spans", lambda: classify_feedback(texts, model=model)
+    )
     cold = cold_start()
     sizes = {f: data_path(f).stat().st_size for f in (DEFAULT_MODEL_FILE, DEFAULT_BUNDLE_FILE)}
     print(f"\n{len(texts)} statements, {chars / len(texts):.0f} chars on average")
-    for label, s in [("predict_proba", s_proba), ("classify_feedback, no evidence", s_fast),
-                     ("classify_feedback, evidence", s_full)]:
+    for label, s in [
+        ("predict_proba", s_proba),
+        ("classify_feedback, no evidence", s_fast),
+        ("classify_feedback, evidence", s_full),
+    ]:
         print(f"speed-up vs naive, {label}: {s_naive / s:.1f}x (target >= 10x)")
-    print(f"cold start (import + first classify_feedback, median of 5): {cold:.2f} s (target <= 1.0 s)")
+    print(
+        f"cold start (import + first classify_feedback, median of 5): {cold:.2f} s (target <= 1.0 s)"
+    )
     for f, b in sizes.items():
         print(f"{f}: {b / 2**20:.1f} MiB (target <= 20 MB)")
     if args.json:
-        args.json.write_text(json.dumps({
-            "n": len(texts), "mean_chars": chars / len(texts), "rows": rows,
-            "speedup": {"predict_proba": s_naive / s_proba, "no_evidence": s_naive / s_fast,
-                        "evidence": s_naive / s_full},
-            "cold_start_s": cold, "sizes": sizes, "cores": os.cpu_count(),
-            "note": f"{np.__name__} single process",
-        }, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "n": len(texts),
+                    "mean_chars": chars / len(texts),
+                    "rows": rows,
+                    "speedup": {
+                        "predict_proba": s_naive / s_proba,
+                        "no_evidence": s_naive / s_fast,
+                        "evidence": s_naive / s_full,
+                    },
+                    "cold_start_s": cold,
+                    "sizes": sizes,
+                    "cores": os.cpu_count(),
+                    "note": f"{np.__name__} single process",
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ from pathlib import Path
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
-ARCHIVE = Path(__file__).resolve().parents[2] / "shared/datasets/thaigov-v2-sme/thaigov_v2_sme.jsonl.gz"
+ARCHIVE = (
+    Path(__file__).resolve().parents[2] / "shared/datasets/thaigov-v2-sme/thaigov_v2_sme.jsonl.gz"
+)
 
 
 def load(n: int | None) -> list[str]:
@@ -60,8 +62,15 @@ def main() -> None:
     rows = []
 
     def record(label: str, seconds: float, n_chars: int, extra: str = "") -> None:
-        rows.append({"what": label, "seconds": round(seconds, 2), "chars": n_chars,
-                     "chars_per_s": round(n_chars / seconds), "note": extra})
+        rows.append(
+            {
+                "what": label,
+                "seconds": round(seconds, 2),
+                "chars": n_chars,
+                "chars_per_s": round(n_chars / seconds),
+                "note": extra,
+            }
+        )
         print(f"{label:<48} {seconds:7.2f} s  {n_chars / seconds / 1e6:6.2f} M chars/s  {extra}")
 
     s_seg, n_st = timed(lambda: sum(len(segment(d)) for d in docs))
@@ -78,10 +87,19 @@ def main() -> None:
     ratio = (chars / s_tok) / (chars / s_raw)
     print(f"\nsegment + Tokenizer / raw nlpo3 = {ratio:.2f} (target >= 0.80)")
     if args.json:
-        args.json.write_text(json.dumps({
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-            "docs": len(docs), "chars": chars, "rows": rows, "ratio_vs_raw_nlpo3": round(ratio, 3),
-        }, ensure_ascii=False, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                    "docs": len(docs),
+                    "chars": chars,
+                    "rows": rows,
+                    "ratio_vs_raw_nlpo3": round(ratio, 3),
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -73,12 +73,25 @@ def main() -> None:
         print(f"{k:<48} {mi:.4f}    {ma if ma is not None else '—'}")
     print(f"target micro-F1 >= 0.745: {'met' if micro >= 0.745 else 'NOT met'}")
     if args.json:
-        args.json.write_text(json.dumps({
-            "micro_f1": micro, "macro_f1": macro, "train": len(xtr), "test": len(xte),
-            "params": {"C": args.C, "char_weight": args.char_weight, "with_valid": args.with_valid,
-                       "class_weight": args.class_weight},
-            "fit_seconds": fit_s, "predict_seconds": pred_s,
-        }, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "micro_f1": micro,
+                    "macro_f1": macro,
+                    "train": len(xtr),
+                    "test": len(xte),
+                    "params": {
+                        "C": args.C,
+                        "char_weight": args.char_weight,
+                        "with_valid": args.with_valid,
+                        "class_weight": args.class_weight,
+                    },
+                    "fit_seconds": fit_s,
+                    "predict_seconds": pred_s,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
-import pytest  # noqa: E402
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).resolve().parent / "cases"

@@ -14,7 +14,9 @@ EXAMPLE = "อยากให้ธนาคารอนุมัติสิน
 
 @pytest.fixture(scope="module")
 def corpus():
-    rows = [json.loads(x) for x in (ROOT / "corpora/feedback/feedback.jsonl").open(encoding="utf-8")]
+    rows = [
+        json.loads(x) for x in (ROOT / "corpora/feedback/feedback.jsonl").open(encoding="utf-8")
+    ]
     return [r["text"] for r in rows], [r["labels"] for r in rows]
 
 
@@ -41,8 +43,11 @@ def test_default_model_on_the_example():
 
 
 def test_no_theme_for_procedure_and_greetings():
-    for text in ["ขอบคุณทุกท่านที่มาร่วมประชุมในวันนี้ค่ะ", "ปิดประชุมเวลา ๑๒.๓๐ น.",
-                 "มติที่ประชุม รับรองรายงานการประชุมครั้งที่ ๑/๒๕๖๗ โดยไม่มีการแก้ไข"]:
+    for text in [
+        "ขอบคุณทุกท่านที่มาร่วมประชุมในวันนี้ค่ะ",
+        "ปิดประชุมเวลา ๑๒.๓๐ น.",
+        "มติที่ประชุม รับรองรายงานการประชุมครั้งที่ ๑/๒๕๖๗ โดยไม่มีการแก้ไข",
+    ]:
         assert classify_feedback(text).themes == (), text
 
 
@@ -69,7 +74,7 @@ def test_list_and_series_inputs(small_model):
 def test_bad_items_are_named(small_model):
     with pytest.raises(InputTypeError, match=r"texts\[1\].*int"):
         classify_feedback(["ก", 3], model=small_model)
-    with pytest.raises(InputTypeError, match="index 'x'.*dropna"):
+    with pytest.raises(InputTypeError, match=r"index 'x'.*dropna"):
         classify_feedback(pd.Series(["ก", None], index=["w", "x"]), model=small_model)
     with pytest.raises(TypeError, match="decode"):
         classify_feedback(b"\xe0\xb8\x81", model=small_model)
@@ -95,7 +100,7 @@ def test_long_document_is_segmented_and_spans_point_into_it(small_model):
 
 
 def test_five_megabyte_document(small_model):
-    doc = ("ผู้แทนกลุ่มแม่บ้านขอให้ช่วยหาแหล่งเงินทุนดอกเบี้ยต่ำ\n" * 100_000)
+    doc = "ผู้แทนกลุ่มแม่บ้านขอให้ช่วยหาแหล่งเงินทุนดอกเบี้ยต่ำ\n" * 100_000
     assert len(doc) > 5_000_000
     r = classify_feedback(doc, model=small_model, explain=False)
     assert r.n_statements == 100_000
@@ -120,8 +125,7 @@ def test_fit_is_deterministic(corpus):
     np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
 
 
-def test_label_errors(corpus):
-    texts, labels = corpus
+def test_label_errors():
     with pytest.raises(LabelError, match="not in codebook"):
         ThemeClassifier(cv=0).fit(["ก", "ข"], [["nope"], []])
     with pytest.raises(LabelError, match="list of theme ids"):
@@ -143,10 +147,21 @@ def test_single_label_mode():
 def test_custom_codebook_training():
     from thaisme_nlp import Codebook
 
-    cb = Codebook.from_dict({"name": "tour", "version": "1", "themes": [
-        {"id": "homestay", "label_th": "โฮมสเตย์", "label_en": "Homestay", "seeds": ["โฮมสเตย์"]},
-        {"id": "guides", "label_th": "มัคคุเทศก์", "label_en": "Guides", "seeds": ["ไกด์"]},
-    ]})
+    cb = Codebook.from_dict(
+        {
+            "name": "tour",
+            "version": "1",
+            "themes": [
+                {
+                    "id": "homestay",
+                    "label_th": "โฮมสเตย์",
+                    "label_en": "Homestay",
+                    "seeds": ["โฮมสเตย์"],
+                },
+                {"id": "guides", "label_th": "มัคคุเทศก์", "label_en": "Guides", "seeds": ["ไกด์"]},
+            ],
+        }
+    )
     texts = ["ห้องพักโฮมสเตย์ไม่พอ", "อยากได้ไกด์ท้องถิ่น", "ที่พักน้อย", "คนนำเที่ยวขาด", "สวัสดีครับ"] * 3
     labels = [["homestay"], ["guides"], ["homestay"], ["guides"], []] * 3
     clf = ThemeClassifier(codebook=cb, cv=0, min_df=1).fit(texts, labels)

@@ -30,7 +30,9 @@ def test_bundle_and_skops_file_are_the_same_model():
     from_skops = load_model(data_path(DEFAULT_MODEL_FILE))
     from_bundle = load_bundle(data_path(DEFAULT_BUNDLE_FILE))
     assert from_skops.model_id == from_bundle.model_id
-    rows = [json.loads(x) for x in (ROOT / "corpora/feedback/feedback.jsonl").open(encoding="utf-8")]
+    rows = [
+        json.loads(x) for x in (ROOT / "corpora/feedback/feedback.jsonl").open(encoding="utf-8")
+    ]
     texts = [r["text"] for r in rows[::10]] + [EXAMPLE]
     np.testing.assert_allclose(from_skops.predict_proba(texts), from_bundle.predict_proba(texts))
 
@@ -70,9 +72,13 @@ def test_cli_keywords(capsys):
 
 
 def test_cli_train_small(tmp_path, capsys):
-    rows = [json.loads(x) for x in (ROOT / "corpora/feedback/feedback.jsonl").open(encoding="utf-8")]
+    rows = [
+        json.loads(x) for x in (ROOT / "corpora/feedback/feedback.jsonl").open(encoding="utf-8")
+    ]
     small = tmp_path / "small.jsonl"
-    small.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[::3]), encoding="utf-8")
+    small.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[::3]), encoding="utf-8"
+    )
     out = tmp_path / "m.skops"
     assert main(["train", "--corpus", str(small), "--out", str(out)]) == 0
     assert "macro-F1" in capsys.readouterr().out
@@ -91,7 +97,12 @@ def test_default_model_is_rebuilt_exactly(tmp_path):
         if md.version(pkg) != versions[pkg]:
             pytest.skip(f"{pkg} {md.version(pkg)} differs from the model's {versions[pkg]}")
     out = tmp_path / "again.skops"
-    assert main(["train", "--corpus", str(ROOT / "corpora/feedback/feedback.jsonl"), "--out", str(out)]) == 0
+    assert (
+        main(
+            ["train", "--corpus", str(ROOT / "corpora/feedback/feedback.jsonl"), "--out", str(out)]
+        )
+        == 0
+    )
     assert load_model(out).model_id == shipped.model_id
 
 
@@ -117,7 +128,13 @@ def test_installed_package_works_outside_the_repo(tmp_path):
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHAINLP_OFFLINE"] = "1"
-    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("ok")

@@ -6,9 +6,18 @@ from thaisme_nlp import Codebook
 from thaisme_nlp.errors import CodebookError
 
 DESIGN_IDS = [
-    "financing", "logistics", "online_marketing", "packaging", "product_development",
-    "student_commercialization", "university_collaboration", "workforce_internship",
-    "clustering_network", "standards_certification", "market_access", "technology_innovation",
+    "financing",
+    "logistics",
+    "online_marketing",
+    "packaging",
+    "product_development",
+    "student_commercialization",
+    "university_collaboration",
+    "workforce_internship",
+    "clustering_network",
+    "standards_certification",
+    "market_access",
+    "technology_innovation",
 ]
 
 
@@ -27,7 +36,9 @@ def test_no_seed_in_two_themes():
     owner = {}
     for t in cb:
         for s in t.seeds:
-            assert owner.setdefault(s.lower(), t.id) == t.id, f"{s} in {owner[s.lower()]} and {t.id}"
+            assert owner.setdefault(s.lower(), t.id) == t.id, (
+                f"{s} in {owner[s.lower()]} and {t.id}"
+            )
 
 
 def test_hash_is_stable_and_content_based(tmp_path):
@@ -44,21 +55,38 @@ def test_hash_is_stable_and_content_based(tmp_path):
 
 
 def test_custom_codebook(tmp_path):
-    cb = Codebook.from_dict({"name": "mine", "version": "2", "themes": [
-        {"id": "tourism", "label_th": "การท่องเที่ยว", "label_en": "Tourism", "seeds": ["โฮมสเตย์"]},
-    ]})
+    cb = Codebook.from_dict(
+        {
+            "name": "mine",
+            "version": "2",
+            "themes": [
+                {
+                    "id": "tourism",
+                    "label_th": "การท่องเที่ยว",
+                    "label_en": "Tourism",
+                    "seeds": ["โฮมสเตย์"],
+                },
+            ],
+        }
+    )
     assert cb.ids == ("tourism",)
     assert cb.seed_themes("เปิดโฮมสเตย์ที่น่าน") == {"tourism"}
 
 
-@pytest.mark.parametrize("bad, msg", [
-    ({"themes": []}, "no themes"),
-    ({"themes": [{"id": "a", "label_th": "ก", "label_en": "A", "seeds": ["x"]}] * 2}, "twice"),
-    ({"themes": [{"id": "Bad Id", "label_th": "ก", "label_en": "A", "seeds": ["x"]}]}, "lower-case"),
-    ({"themes": [{"id": "a", "label_th": "ก", "label_en": "A", "seeds": []}]}, "no seed"),
-    ({"themes": [{"id": "a", "label_en": "A", "seeds": ["x"]}]}, "label_th"),
-    ({"nothemes": 1}, "themes"),
-])
+@pytest.mark.parametrize(
+    "bad, msg",
+    [
+        ({"themes": []}, "no themes"),
+        ({"themes": [{"id": "a", "label_th": "ก", "label_en": "A", "seeds": ["x"]}] * 2}, "twice"),
+        (
+            {"themes": [{"id": "Bad Id", "label_th": "ก", "label_en": "A", "seeds": ["x"]}]},
+            "lower-case",
+        ),
+        ({"themes": [{"id": "a", "label_th": "ก", "label_en": "A", "seeds": []}]}, "no seed"),
+        ({"themes": [{"id": "a", "label_en": "A", "seeds": ["x"]}]}, "label_th"),
+        ({"nothemes": 1}, "themes"),
+    ],
+)
 def test_validation_errors(bad, msg):
     with pytest.raises(CodebookError, match=msg):
         Codebook.from_dict(bad)

@@ -8,9 +8,9 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "corpora" / "feedback"))
-import corpus_tools as ct  # noqa: E402
+import corpus_tools as ct
 
-from thaisme_nlp import Codebook  # noqa: E402
+from thaisme_nlp import Codebook
 
 MAIN_REGISTERS = ["minutes", "spoken", "chat", "survey"]
 
@@ -23,8 +23,10 @@ def rows():
 @pytest.fixture(scope="module")
 def stats(rows):
     s = ct.stats(rows)
-    print("\ncorpus stats:", json.dumps({k: v for k, v in s.items() if k != "table"},
-                                        ensure_ascii=False))
+    print(
+        "\ncorpus stats:",
+        json.dumps({k: v for k, v in s.items() if k != "table"}, ensure_ascii=False),
+    )
     return s
 
 

@@ -29,7 +29,11 @@ def test_thai_phrases_have_no_inner_space_and_latin_keeps_one():
     assert join_tokens(["ขาย", "tiktok", "live"]) == "ขาย tiktok live"
     terms = set(extract_keywords(TEXTS, top_n=50)["term"])
     assert "ค่าขนส่ง" in terms
-    assert not any(" " in t for t in terms if t.isascii() is False and all("\u0e00" <= c <= "\u0e7f" for c in t.replace(" ", "")))
+    assert not any(
+        " " in t
+        for t in terms
+        if t.isascii() is False and all("\u0e00" <= c <= "\u0e7f" for c in t.replace(" ", ""))
+    )
 
 
 def test_phrases_do_not_start_or_end_with_stopwords_or_cross_spaces():

@@ -8,8 +8,14 @@ from thaisme_nlp.classify import MODEL_NAME
 from thaisme_nlp.errors import ModelFileError, UntrustedModelError
 from thaisme_nlp.persist import save_model
 
-TEXTS = ["ขอสินเชื่อดอกเบี้ยต่ำ", "ค่าขนส่งแพงมาก", "เงินกู้อนุมัติช้า", "ของแตกระหว่างขนส่ง",
-         "ขอบคุณทุกท่าน", "ปิดประชุมเวลา ๑๖.๐๐ น."] * 4
+TEXTS = [
+    "ขอสินเชื่อดอกเบี้ยต่ำ",
+    "ค่าขนส่งแพงมาก",
+    "เงินกู้อนุมัติช้า",
+    "ของแตกระหว่างขนส่ง",
+    "ขอบคุณทุกท่าน",
+    "ปิดประชุมเวลา ๑๖.๐๐ น.",
+] * 4
 LABELS = [["financing"], ["logistics"], ["financing"], ["logistics"], [], []] * 4
 
 

@@ -72,12 +72,15 @@ class Estimator:
     def __sklearn_tags__(self) -> Any:  # asked only by scikit-learn itself
         from sklearn.utils import Tags, TargetTags
 
-        tags = Tags(estimator_type=getattr(self, "_estimator_type", None), target_tags=TargetTags(required=False))
+        tags = Tags(
+            estimator_type=getattr(self, "_estimator_type", None),
+            target_tags=TargetTags(required=False),
+        )
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         return tags
 
-    def fit_transform(self, x: Any, y: Any = None, **fit_params: Any) -> Any:
+    def fit_transform(self, x: Any, /, y: Any = None, **fit_params: Any) -> Any:
         return self.fit(x, y, **fit_params).transform(x)  # type: ignore[attr-defined]
 
 

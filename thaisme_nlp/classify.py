@@ -25,7 +25,7 @@ import numpy as np
 from ._estimator import Estimator, check_fitted
 from .codebook import Codebook
 from .errors import InputTypeError, LabelError, NotEnoughDataError, check_text, describe_type
-from .features import TextFeatures, word_ngrams
+from .features import TextFeatures
 from .text.normalize import normalize_with_offsets
 from .text.segment import DEFAULT_MAX_CHARS, Statement, clauses, iter_statements
 from .text.tokenize import Tokenizer
@@ -185,6 +185,7 @@ class ThemeClassifier(Estimator):
     """
 
     _estimator_type = "classifier"
+    metadata_: dict[str, Any]  # set by persist.save_model / load_model
 
     def __init__(
         self,
@@ -233,7 +234,9 @@ class ThemeClassifier(Estimator):
         if not self.multi_label:
             for i, lab in enumerate(labels):
                 if not isinstance(lab, str):
-                    raise LabelError(f"labels[{i}] must be a class name (str), got {describe_type(lab)}")
+                    raise LabelError(
+                        f"labels[{i}] must be a class name (str), got {describe_type(lab)}"
+                    )
             self.classes_ = np.array(sorted(set(labels)), dtype=object)
             if len(self.classes_) < 2:
                 raise NotEnoughDataError("single-label mode needs at least 2 classes")
@@ -243,6 +246,7 @@ class ThemeClassifier(Estimator):
                 y[i, index[lab]] = 1
             return y
         cb = self.codebook_
+        assert cb is not None
         self.classes_ = np.array(cb.ids, dtype=object)
         index = {c: j for j, c in enumerate(self.classes_)}
         y = np.zeros((n, len(self.classes_)), dtype=np.int8)
@@ -305,7 +309,9 @@ class ThemeClassifier(Estimator):
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
-    def _design(self, feats: TextFeatures, texts: list[str], y: np.ndarray) -> tuple[Any, np.ndarray]:
+    def _design(
+        self, feats: TextFeatures, texts: list[str], y: np.ndarray
+    ) -> tuple[Any, np.ndarray]:
         """Fit ``feats`` and return the training matrix: the texts plus ``augment * n``
         synthetic statements, each two training statements joined by a space and labelled with
         the union of their labels (features, vocabulary included, are fitted on all of them).
@@ -316,7 +322,7 @@ class ThemeClassifier(Estimator):
         if not self.multi_label or not self.augment:
             return feats.fit_transform(texts), y
         rng = np.random.default_rng(self.random_state)
-        n = int(round(self.augment * len(texts)))
+        n = round(self.augment * len(texts))
         a = rng.integers(0, len(texts), n)
         b = rng.integers(0, len(texts), n)
         keep = a != b
@@ -424,7 +430,10 @@ class ThemeClassifier(Estimator):
                 if len(rows):
                     cmax = np.zeros_like(p)
                     cmax[rows] = self._clause_max(
-                        [chunk[r] for r in rows], self.features_, self.coef_, self.intercept_
+                        [chunk[r] for r in rows.tolist()],
+                        self.features_,
+                        self.coef_,
+                        self.intercept_,
                     )
                     p = self._combine(p, cmax)
             out[i : i + batch] = p
@@ -434,8 +443,9 @@ class ThemeClassifier(Estimator):
         thr = self.thresholds_
         return (p >= self.clause_support * thr) & (p < thr)
 
-    def _clause_max(self, statements: Sequence[str], feats: TextFeatures, coef: np.ndarray,
-                    icpt: np.ndarray) -> np.ndarray:
+    def _clause_max(
+        self, statements: Sequence[str], feats: TextFeatures, coef: np.ndarray, icpt: np.ndarray
+    ) -> np.ndarray:
         """Per statement, the highest clause score of each theme (0 without clauses)."""
         owners: list[int] = []
         texts: list[str] = []
@@ -465,7 +475,11 @@ class ThemeClassifier(Estimator):
             if not isinstance(t, str):
                 raise InputTypeError(
                     f"texts[{i}] must be str, got {describe_type(t)}"
-                    + (": decode it first (utf-8, or cp874 for TIS-620)" if isinstance(t, bytes) else "")
+                    + (
+                        ": decode it first (utf-8, or cp874 for TIS-620)"
+                        if isinstance(t, bytes)
+                        else ""
+                    )
                 )
             if len(t) <= self.max_statement_chars and "\n" not in t:
                 st = [Statement(0, len(t), t)] if t.strip() else []
@@ -510,7 +524,9 @@ class ThemeClassifier(Estimator):
             return pred
         return self.classes_[pred.argmax(axis=1)]
 
-    def predict_labels(self, texts: Sequence[str], threshold: float | None = None) -> list[list[str]]:
+    def predict_labels(
+        self, texts: Sequence[str], threshold: float | None = None
+    ) -> list[list[str]]:
         """Theme ids per text, highest score first."""
         proba = self.predict_proba(texts)
         pred = self.decide(proba, threshold)
@@ -532,7 +548,9 @@ class ThemeClassifier(Estimator):
         meta = getattr(self, "metadata_", None) or {}
         return str(meta.get("model_id", "unsaved"))
 
-    def explain(self, text: str, themes: Sequence[str] | None = None, top_k: int = 5) -> dict[str, list[Evidence]]:
+    def explain(
+        self, text: str, themes: Sequence[str] | None = None, top_k: int = 5
+    ) -> dict[str, list[Evidence]]:
         """Evidence spans per theme for one text.
 
         Parameters
@@ -559,9 +577,7 @@ class ThemeClassifier(Estimator):
             doc = self.decide(proba.max(axis=0, keepdims=True))[0]
             themes = [self.classes_[j] for j in np.flatnonzero(doc)]
         index = {c: j for j, c in enumerate(self.classes_)}
-        return {
-            t: _evidence_for(self, text, statements, proba, index[t], top_k) for t in themes
-        }
+        return {t: _evidence_for(self, text, statements, proba, index[t], top_k) for t in themes}
 
 
 # --------------------------------------------------------------------------------------------
@@ -626,7 +642,9 @@ def _evidence_for(
     spans.sort(key=lambda e: -e.weight)
     if spans:  # drop crumbs: spans far weaker than the strongest one
         spans = [e for e in spans if e.weight >= 0.15 * spans[0].weight]
-    return [Evidence(e.start, e.end, text[e.start : e.end], e.terms, e.weight) for e in spans[:top_k]]
+    return [
+        Evidence(e.start, e.end, text[e.start : e.end], e.terms, e.weight) for e in spans[:top_k]
+    ]
 
 
 def _best_unit(model: ThemeClassifier, st: Statement, j: int) -> Statement:
@@ -638,8 +656,9 @@ def _best_unit(model: ThemeClassifier, st: Statement, j: int) -> Statement:
     if not parts:
         return st
     feats = model.features_
-    p = model._proba_linear(feats.transform([st.text, *(c.text for c in parts)]), model.coef_,
-                            model.intercept_)[:, j]
+    p = model._proba_linear(
+        feats.transform([st.text, *(c.text for c in parts)]), model.coef_, model.intercept_
+    )[:, j]
     k = int(np.argmax(p[1:]))
     if p[1 + k] <= p[0]:
         return st
@@ -661,7 +680,9 @@ def _statement_evidence(model: ThemeClassifier, st: Statement, j: int) -> list[E
     score = np.zeros(len(tokens))
     # word n-grams: contribution shared by the tokens of each occurrence
     forms = [t.text for t in tokens]
-    spans = [(i, i + n) for n in range(1, feats.word_ngram_max + 1) for i in range(len(forms) - n + 1)]
+    spans = [
+        (i, i + n) for n in range(1, feats.word_ngram_max + 1) for i in range(len(forms) - n + 1)
+    ]
     cols = feats.word_vectorizer_.lookup([" ".join(forms[a:b]) for a, b in spans])
     occurrences: dict[int, list[tuple[int, int]]] = {}
     for (a, b), col in zip(spans, cols.tolist()):
@@ -793,7 +814,9 @@ def classify_feedback(
         results = _classify_many(clf, series.tolist(), threshold, explain, top_k)
         return _to_frame(results, series.index, clf)
     if not isinstance(x, Iterable):
-        raise InputTypeError(f"x must be str, an iterable of str or a pandas.Series, got {describe_type(x)}")
+        raise InputTypeError(
+            f"x must be str, an iterable of str or a pandas.Series, got {describe_type(x)}"
+        )
     return _classify_many(clf, list(x), threshold, explain, top_k)
 
 

@@ -60,7 +60,7 @@ def cmd_keywords(args: argparse.Namespace) -> int:
     from .keywords import extract_keywords
     from .text.segment import segment
 
-    statements = []
+    statements: list[str] = []
     for path in args.files:
         raw = Path(path).read_bytes()
         try:
@@ -69,7 +69,9 @@ def cmd_keywords(args: argparse.Namespace) -> int:
             text = raw.decode("cp874")
         statements.extend(s.text for s in segment(text))
     df = extract_keywords(statements, top_n=args.top)
-    print(f"{len(statements)} statements from {len(args.files)} file(s); top {args.top} keyphrases:")
+    print(
+        f"{len(statements)} statements from {len(args.files)} file(s); top {args.top} keyphrases:"
+    )
     for row in df.itertuples():
         print(f"  {row.score:.4f}  df={row.doc_freq:<3} {row.term}")
     return 0
@@ -103,7 +105,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     cv = meta["cv_metrics"]
     print(f"trained on {len(texts)} statements → {out}")
     print(f"model id {meta['model_id']}")
-    print(f"{cv.get('folds')}-fold CV: micro-F1 {cv.get('micro_f1', 0):.3f}, macro-F1 {cv.get('macro_f1', 0):.3f}")
+    print(
+        f"{cv.get('folds')}-fold CV: micro-F1 {cv.get('micro_f1', 0):.3f}, macro-F1 {cv.get('macro_f1', 0):.3f}"
+    )
     return 0
 
 
@@ -134,8 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("classify", help="classify texts, a file, or standard input")
     c.add_argument("text", nargs="*", help="texts (default: one per line on standard input)")
     c.add_argument("--file", help="a document (UTF-8 or TIS-620) to segment and classify")
-    c.add_argument("--statements", action="store_true",
-                   help="segment the input and classify each statement (implied by --file)")
+    c.add_argument(
+        "--statements",
+        action="store_true",
+        help="segment the input and classify each statement (implied by --file)",
+    )
     c.add_argument("--model", help="model file (default: the shipped model)")
     c.add_argument("--threshold", type=float, help="one threshold for all themes")
     c.add_argument("--json", action="store_true", help="one JSON object per line")

@@ -23,7 +23,7 @@ from typing import Any
 from .errors import CodebookError
 from .resources import data_path
 
-__all__ = ["Codebook", "Theme", "SeedMatch"]
+__all__ = ["Codebook", "SeedMatch", "Theme"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -171,7 +171,9 @@ class Codebook:
     @property
     def hash(self) -> str:
         """SHA-256 of the canonical JSON form: changes whenever any field changes."""
-        canon = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        canon = json.dumps(
+            self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
         return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
     @property
@@ -182,7 +184,9 @@ class Codebook:
         try:
             return self.themes[self._index[theme_id]]
         except KeyError:
-            raise KeyError(f"no theme {theme_id!r} in codebook {self.name!r}; ids: {self.ids}") from None
+            raise KeyError(
+                f"no theme {theme_id!r} in codebook {self.name!r}; ids: {self.ids}"
+            ) from None
 
     def __contains__(self, theme_id: object) -> bool:
         return theme_id in self._index

@@ -60,9 +60,11 @@ class NotEnoughDataError(ThaismeError, ValueError):
 
 
 def describe_type(value: Any) -> str:
-    return type(value).__module__.replace("builtins", "").strip(".") + (
-        "." if type(value).__module__ != "builtins" else ""
-    ) + type(value).__qualname__
+    return (
+        type(value).__module__.replace("builtins", "").strip(".")
+        + ("." if type(value).__module__ != "builtins" else "")
+        + type(value).__qualname__
+    )
 
 
 def check_text(value: Any, *, where: str = "text") -> str:

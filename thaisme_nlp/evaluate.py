@@ -28,7 +28,9 @@ __all__ = [
 
 
 # -- data ----------------------------------------------------------------------------------------
-def load_labelled(path: str | Path, text_field: str = "text", labels_field: str = "labels") -> tuple[list[str], list[list[str]], list[dict[str, Any]]]:
+def load_labelled(
+    path: str | Path, text_field: str = "text", labels_field: str = "labels"
+) -> tuple[list[str], list[list[str]], list[dict[str, Any]]]:
     """Read a labelled file: JSONL (``labels`` a list) or CSV (``labels`` separated by ``;`` or
     ``|``, or a JSON list). Returns texts, label lists and the raw rows."""
     path = Path(path)
@@ -95,7 +97,9 @@ def _overall(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
         "micro_f1": float(2 * tp / denom) if denom else 0.0,
         "macro_f1": float(f1.mean()),
         "exact_match": float((y == p).all(axis=1).mean()),
-        "no_theme_accuracy": float((p[none].sum(axis=1) == 0).mean()) if none.any() else float("nan"),
+        "no_theme_accuracy": float((p[none].sum(axis=1) == 0).mean())
+        if none.any()
+        else float("nan"),
     }
 
 
@@ -303,7 +307,12 @@ def run_evaluation(
     cv_seconds = time.perf_counter() - t0
     cv_reports = {n: multilabel_report(y, p, classes, seed=seed) for n, p in oof.items()}
     implicit = np.array([not codebook.seed_themes(t) for t in texts])
-    figures: dict[str, Any] = {"corpus": str(corpus), "n": len(texts), "folds": folds, "cv": cv_reports}
+    figures: dict[str, Any] = {
+        "corpus": str(corpus),
+        "n": len(texts),
+        "folds": folds,
+        "cv": cv_reports,
+    }
     lines = [
         "# Evaluation",
         "",

@@ -45,7 +45,9 @@ def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, doc
 
 
-def _ngram_keys(codes: np.ndarray, doc: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+def _ngram_keys(
+    codes: np.ndarray, doc: np.ndarray, lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Packed keys of every n-gram (lo <= n <= hi) that does not cross a document boundary,
     position-major (so the document index comes out sorted)."""
     total = len(codes)
@@ -112,8 +114,12 @@ class CharNgramVectorizer(Estimator):
     ['กข', 'ขค']
     """
 
-    def __init__(self, ngram_range: tuple[int, int] = (1, 3), min_df: int = 1,
-                 max_features: int | None = None) -> None:
+    def __init__(
+        self,
+        ngram_range: tuple[int, int] = (1, 3),
+        min_df: int = 1,
+        max_features: int | None = None,
+    ) -> None:
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
@@ -220,7 +226,11 @@ class WordNgramVectorizer(Estimator):
         flat, rows = self._flatten(docs)
         import pandas as pd  # fit only: keeps pandas off the prediction path
 
-        codes, uniques = pd.factorize(pd.Index(flat, dtype=object)) if flat else (np.empty(0, np.int64), pd.Index([]))
+        codes, uniques = (
+            pd.factorize(pd.Index(flat, dtype=object))
+            if flat
+            else (np.empty(0, np.int64), pd.Index([]))
+        )
         binary = sp.csr_matrix(
             (np.ones(len(codes), dtype=np.int8), (rows, codes)), shape=(len(docs), len(uniques))
         )
@@ -327,13 +337,15 @@ class TextFeatures(Estimator):
         self.fit_transform(texts)
         return self
 
-    def fit_transform(self, texts: Iterable[str], y: Any = None, **fit_params: Any) -> sp.csr_matrix:
+    def fit_transform(self, texts: Any, /, y: Any = None, **fit_params: Any) -> sp.csr_matrix:
         norm = self.prepare(texts)
         self.tokenizer_ = self._tokenizer()
         self.word_vectorizer_ = WordNgramVectorizer(min_df=self.min_df)
         blocks = [self.word_vectorizer_.fit_transform(self._words(norm))]
         if self.char_ngram_range is not None:
-            self.char_vectorizer_ = CharNgramVectorizer(self.char_ngram_range, min_df=self.min_df)
+            self.char_vectorizer_: CharNgramVectorizer | None = CharNgramVectorizer(
+                self.char_ngram_range, min_df=self.min_df
+            )
             blocks.append(self.char_vectorizer_.fit(norm).transform(norm) * self.char_weight)
         else:
             self.char_vectorizer_ = None
@@ -350,9 +362,7 @@ class TextFeatures(Estimator):
             for m in cb.find_seeds(t):
                 rows.append(i)
                 cols.append(index[m.theme])
-        x = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(len(norm), len(index))
-        )
+        x = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(norm), len(index)))
         x.sum_duplicates()
         x.data = np.log1p(x.data) * self.seed_weight
         return x

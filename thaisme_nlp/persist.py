@@ -76,7 +76,9 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def model_metadata(model: ThemeClassifier, *, corpus_hash: str = "", extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def model_metadata(
+    model: ThemeClassifier, *, corpus_hash: str = "", extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Metadata of a fitted model, as stored in its file."""
     tok = model.features_.tokenizer_
     cb = model.codebook_
@@ -89,8 +91,11 @@ def model_metadata(model: ThemeClassifier, *, corpus_hash: str = "", extra: dict
             {"name": cb.name, "version": cb.version, "hash": cb.hash} if cb is not None else None
         ),
         "tokenizer": {"engine": tok.engine, "dictionary_hash": tok.dictionary_hash},
-        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_params(deep=False).items()
-                   if k not in ("codebook", "tokenizer")},
+        "params": {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in model.get_params(deep=False).items()
+            if k not in ("codebook", "tokenizer")
+        },
         "versions": _versions(),
         "corpus_hash": corpus_hash,
         "cv_metrics": getattr(model, "cv_metrics_", {}),
@@ -119,8 +124,13 @@ def model_fingerprint(model: ThemeClassifier) -> str:
     return h.hexdigest()
 
 
-def save_model(model: ThemeClassifier, path: str | Path, *, corpus_hash: str = "",
-               extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def save_model(
+    model: ThemeClassifier,
+    path: str | Path,
+    *,
+    corpus_hash: str = "",
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Save a fitted model with skops; returns the metadata written.
 
     The model id is ``<name>@<first 12 hex of model_fingerprint()>``, so the same corpus and
@@ -163,7 +173,9 @@ def load_model(path: str | Path | None = None) -> ThemeClassifier:
     try:
         untrusted = sio.get_untrusted_types(file=p)
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, ValueError, EOFError, OSError) as e:
-        raise ModelFileError(f"{p} is not a readable skops model file ({type(e).__name__}: {e})") from None
+        raise ModelFileError(
+            f"{p} is not a readable skops model file ({type(e).__name__}: {e})"
+        ) from None
     bad = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if bad:
         raise UntrustedModelError(
@@ -177,7 +189,9 @@ def load_model(path: str | Path | None = None) -> ThemeClassifier:
         raise ModelFileError(f"{p} holds a {type(model).__name__}, not a ThemeClassifier")
     meta = getattr(model, "metadata_", None)
     if not isinstance(meta, dict) or meta.get("name") != MODEL_NAME:
-        raise ModelFileError(f"{p} is not a {MODEL_NAME} artefact (metadata missing or of another kind)")
+        raise ModelFileError(
+            f"{p} is not a {MODEL_NAME} artefact (metadata missing or of another kind)"
+        )
     return model
 
 
@@ -228,7 +242,7 @@ def _to_tree(obj: Any, arrays: dict[str, Any]) -> Any:
         return {"__codebook__": obj.to_dict()}
     name = type(obj).__name__
     if name in _bundle_classes() and type(obj) is _bundle_classes()[name]:
-        state = obj.__getstate__() if hasattr(obj, "__getstate__") else obj.__dict__
+        state: Any = obj.__getstate__() if hasattr(obj, "__getstate__") else obj.__dict__
         state = {k: v for k, v in dict(state).items() if not k.startswith("_")}
         return {"__class__": name, "state": _to_tree(state, arrays)}
     raise TypeError(f"cannot put a {type(obj).__name__} into a model bundle")
@@ -253,7 +267,7 @@ def _from_tree(node: Any, arrays: Any) -> Any:
     if "__codebook__" in node:
         return Codebook.from_dict(node["__codebook__"])
     if "__class__" in node:
-        cls = _bundle_classes().get(node["__class__"])
+        cls: Any = _bundle_classes().get(node["__class__"])
         if cls is None:
             raise ModelFileError(f"unknown class {node['__class__']!r} in model bundle")
         obj = cls.__new__(cls)
@@ -283,7 +297,9 @@ def load_bundle(path: str | Path) -> ThemeClassifier:
             arrays = {k: data[k] for k in data.files}
         model = _from_tree(json.loads(str(arrays.pop("__tree__"))), arrays)
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
-        raise ModelFileError(f"{path} is not a readable model bundle ({type(e).__name__}: {e})") from None
+        raise ModelFileError(
+            f"{path} is not a readable model bundle ({type(e).__name__}: {e})"
+        ) from None
     if not isinstance(model, ThemeClassifier):
         raise ModelFileError(f"{path} does not hold a ThemeClassifier")
     meta = getattr(model, "metadata_", {})

@@ -7,6 +7,7 @@ and the variety measures of ../shared/CORPUS-GUIDE.md.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import sys
@@ -41,7 +42,9 @@ def near_duplicates(rows: list[dict], threshold: float = 0.7) -> list[tuple[str,
     for g in grams:
         ind.extend(vocab.setdefault(x, len(vocab)) for x in g)
         ptr.append(len(ind))
-    x = sp.csr_matrix((np.ones(len(ind), dtype=np.float32), ind, ptr), shape=(len(rows), len(vocab)))
+    x = sp.csr_matrix(
+        (np.ones(len(ind), dtype=np.float32), ind, ptr), shape=(len(rows), len(vocab))
+    )
     inter = (x @ x.T).tocoo()
     sizes = np.asarray(x.sum(axis=1)).ravel()
     out = []
@@ -77,7 +80,7 @@ def stats(rows: list[dict]) -> dict:
     tok = Tokenizer(stopwords=False, keep_numbers=True, keep_punct=True)
     tokens = [tok(r["text"]) for r in rows]
     openings = Counter(" ".join(t[:2]) for t in tokens)
-    bigrams = [b for t in tokens for b in zip(t, t[1:])]
+    bigrams = [b for t in tokens for b in itertools.pairwise(t)]
     lengths = sorted(len(r["text"]) for r in rows)
     return {
         "n": n,
@@ -89,9 +92,13 @@ def stats(rows: list[dict]) -> dict:
         "top_opening_share": openings.most_common(1)[0][1] / n,
         "top_openings": openings.most_common(5),
         "distinct_bigram_ratio": len(set(bigrams)) / max(len(bigrams), 1),
-        "length": {"min": lengths[0], "median": lengths[n // 2], "max": lengths[-1],
-                   "over_250": sum(x > 250 for x in lengths) / n,
-                   "under_40": sum(x < 40 for x in lengths) / n},
+        "length": {
+            "min": lengths[0],
+            "median": lengths[n // 2],
+            "max": lengths[-1],
+            "over_250": sum(x > 250 for x in lengths) / n,
+            "under_40": sum(x < 40 for x in lengths) / n,
+        },
     }
 
 
@@ -100,10 +107,16 @@ def card_table(s: dict) -> str:
     head = "| theme | " + " | ".join(REGISTERS) + " | total |"
     lines = [head, "|---|" + "---:|" * (len(REGISTERS) + 1)]
     for theme, row in s["table"].items():
-        lines.append(f"| {theme} | " + " | ".join(str(row[r]) for r in REGISTERS)
-                     + f" | {sum(row.values())} |")
-    lines.append("| **all items** | " + " | ".join(str(s["registers"][r]) for r in REGISTERS)
-                 + f" | {s['n']} |")
+        lines.append(
+            f"| {theme} | "
+            + " | ".join(str(row[r]) for r in REGISTERS)
+            + f" | {sum(row.values())} |"
+        )
+    lines.append(
+        "| **all items** | "
+        + " | ".join(str(s["registers"][r]) for r in REGISTERS)
+        + f" | {s['n']} |"
+    )
     return "\n".join(lines)
 
 
@@ -132,4 +145,6 @@ if __name__ == "__main__":
     else:
         s = stats(rows)
         print(card_table(s))
-        print(json.dumps({k: v for k, v in s.items() if k != "table"}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps({k: v for k, v in s.items() if k != "table"}, ensure_ascii=False, indent=1)
+        )

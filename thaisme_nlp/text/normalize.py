@@ -240,7 +240,10 @@ def normalize_with_offsets(
     ends = list(range(1, len(text) + 1))
     if cfg.nfc and not text.isascii() and not unicodedata.is_normalized("NFC", text):
         # NFC per cluster (a base character and the combining marks after it) keeps the map.
-        cluster = re.compile(r".[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+", re.S)
+        cluster = re.compile(
+            r".[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+",
+            re.S,
+        )
         text, starts, ends = _apply(
             cluster, lambda m: unicodedata.normalize("NFC", m.group()), text, starts, ends
         )

@@ -18,6 +18,7 @@ each line and a greedy packer over the whitespace positions: linear in the docum
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,23 +41,45 @@ SEGMENT_ENGINES = ("rules", "crfcut")
 
 _LINE = re.compile(r"[^\n\r\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+")
 _NUM = r"[0-9๐-๙]{1,3}"
-_SPEAKER_HEAD = r"(?:นางสาว|นาย|นาง|น\.ส\.|ดร\.|ผศ\.|รศ\.|ศ\.|ผู้แทน|ผู้อำนวยการ|ประธาน|รองประธาน|เลขานุการ)"
+_SPEAKER_HEAD = (
+    r"(?:นางสาว|นาย|นาง|น\.ส\.|ดร\.|ผศ\.|รศ\.|ศ\.|ผู้แทน|ผู้อำนวยการ|ประธาน|รองประธาน|เลขานุการ)"
+)
 # Whitespace after which a new statement starts inside a line (the cut is at the match end).
 # Every alternative begins by consuming whitespace, so the engine only tries the lookaheads at
 # spaces, not at every character (3x faster on the archive than lookbehinds).
 _INLINE_BREAK = re.compile(
     r"(?:(?<=[?!？！])|(?<=[?!？！][\"”’)]))\s+"
     r"|\s+(?="
-    r"วาระที่\s*" + _NUM
-    + r"|(?:" + _NUM + r"[.)]|\(" + _NUM + r"\))\s"
+    r"วาระที่\s*" + _NUM + r"|(?:" + _NUM + r"[.)]|\(" + _NUM + r"\))\s"
     r"|[•●▪◦■□➢►✓]"
-    r"|" + _SPEAKER_HEAD + r"[^\s:]{1,40}(?:\s[^\s:]{1,40}){0,3}?\s?(?:กล่าวว่า|เสนอว่า|ชี้แจงว่า|แจ้งว่า|:)"
+    r"|"
+    + _SPEAKER_HEAD
+    + r"[^\s:]{1,40}(?:\s[^\s:]{1,40}){0,3}?\s?(?:กล่าวว่า|เสนอว่า|ชี้แจงว่า|แจ้งว่า|:)"
     r")"
 )
 # Cheap tests that decide whether a line can hold an inline break at all; most lines of
 # running prose cannot, and skipping the big pattern for them halves the cost of segment().
-_BREAK_WORDS = ("?", "!", "？", "！", "วาระที่", ":", "กล่าวว่า", "เสนอว่า", "ชี้แจงว่า", "แจ้งว่า",
-                "•", "●", "▪", "◦", "■", "□", "➢", "►", "✓")
+_BREAK_WORDS = (
+    "?",
+    "!",
+    "？",
+    "！",
+    "วาระที่",
+    ":",
+    "กล่าวว่า",
+    "เสนอว่า",
+    "ชี้แจงว่า",
+    "แจ้งว่า",
+    "•",
+    "●",
+    "▪",
+    "◦",
+    "■",
+    "□",
+    "➢",
+    "►",
+    "✓",
+)
 _MAYBE_NUMBERED = re.compile(r"\s\(?[0-9๐-๙]{1,3}[.)]")
 _MARKER = re.compile(r"(?:" + _NUM + r"[.)]|\(" + _NUM + r"\)|[-–—•●▪◦■□➢►✓*])\s+|[•●▪◦■□➢►✓]")
 _HAS_WORD = re.compile(r"\w")
@@ -131,7 +154,7 @@ def iter_statements(
             bounds = [ls, *(m.end() + ls for m in _INLINE_BREAK.finditer(text)), le]
         else:
             bounds = [ls, le]
-        for s, e in zip(bounds, bounds[1:]):
+        for s, e in itertools.pairwise(bounds):
             piece = _trim(document, s, e)
             if piece is None:
                 continue
@@ -218,7 +241,8 @@ def _crf_split(document: str, s: int, e: int) -> Iterator[Statement]:
 
     text = document[s:e]
     pos = 0
-    for sent in sent_tokenize(text, engine="crfcut"):
+    sentences = [str(x) for x in sent_tokenize(text, engine="crfcut")]
+    for sent in sentences:
         found = text.find(sent, pos)
         if found < 0:  # the engine changed the text: fall back to the rules for the rest
             yield from _pack(document, s + pos, e, DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS)

@@ -128,7 +128,9 @@ class Tokenizer:
             "extra_words": list(self.extra_words),
             "dict_file": self.dict_file,
             "domain_dict": self.domain_dict,
-            "stopwords": self.stopwords if isinstance(self.stopwords, bool) else list(self.stopwords),
+            "stopwords": self.stopwords
+            if isinstance(self.stopwords, bool)
+            else list(self.stopwords),
             "keep_punct": self.keep_punct,
             "keep_numbers": self.keep_numbers,
             "lowercase": self.lowercase,
@@ -227,7 +229,9 @@ class Tokenizer:
             trie = _TRIES.get(key)
             if trie is None:
                 trie = _TRIES[key] = Trie(self.words())
-        return lambda text: word_tokenize(text, engine="newmm", custom_dict=trie, keep_whitespace=True)
+        return lambda text: word_tokenize(
+            text, engine="newmm", custom_dict=trie, keep_whitespace=True
+        )
 
     # -- tokenizing ----------------------------------------------------------------------
     def __call__(self, text: str) -> list[str]:
@@ -251,7 +255,11 @@ class Tokenizer:
                 t
                 for t in toks
                 if t not in drop
-                and ("\u0e01" <= t[0] <= "\u0e44" or "a" <= t[0] <= "z" or _keep(t, drop, nums, punct))
+                and (
+                    "\u0e01" <= t[0] <= "\u0e44"
+                    or "a" <= t[0] <= "z"
+                    or _keep(t, drop, nums, punct)
+                )
             )
         return out
 
