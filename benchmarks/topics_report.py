@@ -28,7 +28,9 @@ def _md(df) -> str:
     """A DataFrame as a Markdown table (no tabulate dependency)."""
 
     def cell(v):
-        return f"{v:.3f}" if isinstance(v, float) else str(v)
+        if isinstance(v, float):
+            return str(int(v)) if v.is_integer() else f"{v:.3f}"
+        return str(v)
 
     head = "| " + " | ".join(map(str, df.columns)) + " |"
     rule = "|" + "---|" * len(df.columns)
@@ -108,7 +110,7 @@ def main() -> None:
     table = by_year.pivot_table(
         index="theme", columns=by_year["period"].dt.year, values="count", fill_value=0
     )
-    years = df["date"].str[:4].value_counts().sort_index()
+    years = pd.Series([d["date"][:4] for d in docs]).value_counts().sort_index()
 
     plot_topic_terms(
         seeded, n=8, ncols=4, title="หัวข้อจากคลังข่าวรัฐบาลเรื่อง SMEs (NMF แบบมีคำตั้งต้น)"
@@ -132,8 +134,9 @@ def main() -> None:
         "## Methods compared (same statements, same tokens, same number of topics)",
         "",
         "- **seeded NMF**: one topic per codebook theme, guided by its seed terms (seed-term columns",
-        "  weighted ×3, topics initialized from the seeds) plus 5 free topics; see `thaisme_nlp/topics.py`",
-        "  for the method and its sources.",
+        "  weighted ×3; guided NMF pulls each seeded topic towards its seeds, strength 0.05) plus 5",
+        "  free topics; statements with fewer than 3 distinct terms left out (boilerplate lines such",
+        "  as `พิมพ์`). See `thaisme_nlp/topics.py` for the method and its sources.",
         "- **unseeded NMF**: the same NMF, NNDSVD-A initialization, 17 topics.",
         "- **LDA**: scikit-learn's LDA (batch variational Bayes, 10 passes) on term counts, 17 topics.",
         "",

@@ -167,3 +167,30 @@ def test_custom_codebook_training():
     clf = ThemeClassifier(codebook=cb, cv=0, min_df=1).fit(texts, labels)
     r = classify_feedback("โฮมสเตย์เต็มทุกหลัง", model=clf)
     assert r.top_theme == "homestay" and r.themes[0].label_en == "Homestay"
+
+
+def test_optional_feature_blocks(corpus):
+    texts, labels = corpus
+    base = ThemeClassifier(cv=0, augment=0).fit(texts[:400], labels[:400])
+    seeded = ThemeClassifier(cv=0, augment=0, seed_weight=1.0).fit(texts[:400], labels[:400])
+    assert seeded.coef_.shape[1] == base.coef_.shape[1] + len(seeded.classes_)
+    nb = ThemeClassifier(cv=0, augment=0, nb_scale=True).fit(texts[:400], labels[:400])
+    assert not np.allclose(nb.coef_, base.coef_)
+    for m in (seeded, nb):
+        assert m.predict_proba(["ขอสินเชื่อ"]).shape == (1, 12)
+
+
+def test_sklearn_protocol(corpus):
+    from sklearn.base import clone
+
+    clf = ThemeClassifier(C=3.0, cv=0)
+    again = clone(clf)
+    assert again.get_params()["C"] == 3.0 and again is not clf
+    again.set_params(C=1.0)
+    assert again.C == 1.0
+    with pytest.raises(ValueError, match="invalid parameter"):
+        again.set_params(nope=1)
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        ThemeClassifier().predict_proba(["ก"])

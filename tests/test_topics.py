@@ -84,16 +84,18 @@ def test_sweep(texts):
 
 def test_too_few_documents_says_how_many():
     with pytest.raises(
-        NotEnoughDataError, match=r"17 topics need at least 51 documents.*got 2 \(1 of 3"
+        NotEnoughDataError, match=r"17 topics need at least 51 documents.*got 0 \(3 of 3"
     ):
         TopicModel().fit(["ขอสินเชื่อ", "ขนส่ง", "   "])
     with pytest.raises(UnknownEngineError, match="nmf, lda"):
         TopicModel(method="bertopic").fit(["ก"] * 100)
 
 
-def test_empty_documents_are_counted(texts):
-    tm = TopicModel(n_free_topics=1, min_df=1).fit([*list(texts[:300]), "", "   ", "!!!"])
-    assert tm.n_empty_documents_ == 3
+def test_empty_and_short_documents_are_counted(texts):
+    base = TopicModel(n_free_topics=1, min_df=1).fit(list(texts[:300]))
+    tm = TopicModel(n_free_topics=1, min_df=1).fit(list(texts[:300]) + ["", "   ", "!!!", "พิมพ์"])
+    assert tm.n_empty_documents_ == base.n_empty_documents_ + 4
+    assert tm.n_documents_ == 304
 
 
 def test_npmi_and_diversity_definitions():

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -891,5 +891,3 @@ def _to_frame(results: list[FeedbackResult], index: Any, clf: ThemeClassifier) -
     ]
     return pd.DataFrame(data, index=index)
 
-
-_ = field  # dataclasses.field is re-exported for subclasses of the result types

@@ -74,6 +74,10 @@ class TopicModel(Estimator):
     max_features : int
         Keep the most frequent terms.
     max_iter : int
+    min_terms : int
+        Statements with fewer distinct terms are left out of fitting (a lone "พิมพ์" or
+        "ที่มา :" line would otherwise make a topic of its own); they are counted in
+        ``n_empty_documents_``.
     random_state : int
 
     Examples
@@ -92,13 +96,14 @@ class TopicModel(Estimator):
         seeded: bool = True,
         method: str = "nmf",
         seed_boost: float = 3.0,
-        seed_strength: float = 0.02,
+        seed_strength: float = 0.05,
         tokenizer: Tokenizer | None = None,
         ngram_max: int = 1,
         min_df: int = 5,
         max_df: float = 0.3,
         max_features: int = 20_000,
         max_iter: int = 300,
+        min_terms: int = 3,
         random_state: int = 0,
     ) -> None:
         self.n_free_topics = n_free_topics
@@ -114,6 +119,7 @@ class TopicModel(Estimator):
         self.max_df = max_df
         self.max_features = max_features
         self.max_iter = max_iter
+        self.min_terms = min_terms
         self.random_state = random_state
 
     # -- terms -------------------------------------------------------------------------------
@@ -172,14 +178,15 @@ class TopicModel(Estimator):
             k = self.n_topics
         self.n_components_ = k
         terms = self._terms(texts)
-        keep = [i for i, t in enumerate(terms) if t]
+        keep = [i for i, t in enumerate(terms) if len(set(t)) >= max(self.min_terms, 1)]
         self.n_documents_ = len(texts)
         self.n_empty_documents_ = len(texts) - len(keep)
         needed = 3 * k
         if len(keep) < needed:
             raise NotEnoughDataError(
                 f"{k} topics need at least {needed} documents with words; got {len(keep)} "
-                f"({self.n_empty_documents_} of {len(texts)} tokenized to nothing)"
+                f"({self.n_empty_documents_} of {len(texts)} have fewer than {self.min_terms} "
+                "distinct terms)"
             )
         cv = CountVectorizer(
             analyzer=_identity,
@@ -369,8 +376,13 @@ class TopicModel(Estimator):
             terms = [self.vocabulary_[j] for j in self._top(n_terms)[t]]
             examples: list[str] = []
             if texts is not None:
-                order = np.argsort(-self.doc_topic_[:, t], kind="stable")[:n_examples]
-                examples = [texts[self._fit_docs[i]] for i in order]
+                order = np.argsort(-self.doc_topic_[:, t], kind="stable")
+                for i in order[: 50 * n_examples]:  # distinct statements only
+                    ex = texts[self._fit_docs[i]]
+                    if ex not in examples:
+                        examples.append(ex)
+                    if len(examples) == n_examples:
+                        break
             rows.append(
                 {"topic": t, "terms": terms, "similarity": m["similarity"], "examples": examples}
             )
