@@ -890,4 +890,3 @@ def _to_frame(results: list[FeedbackResult], index: Any, clf: ThemeClassifier) -
         {t.id: [e.to_dict() for e in t.evidence] for t in r.themes} for r in results
     ]
     return pd.DataFrame(data, index=index)
-

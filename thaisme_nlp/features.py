@@ -39,7 +39,9 @@ def word_ngrams(tokens: Sequence[str], n_max: int) -> list[str]:
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """All texts as one code-point array separated by 0, and the document of each position."""
     joined = "\x00".join(texts) + "\x00"
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
+        np.int64
+    )
     lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
     doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
     return codes, doc

@@ -48,6 +48,8 @@ _WS_BREAK = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]|[\u0e31-\u0e4e]")
 _SYMBOL = re.compile(r"[\u2190-\u2bff\u2600-\u27bf\U0001f000-\U0001faff]")
 _DIGIT = re.compile(r"\d")
+# A lone surrogate (from broken UTF-16) cannot be encoded for nlpo3: it becomes U+FFFD, same length.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _BLANKS = frozenset(["", " ", "\n", "\t", "  "])
 
 
@@ -303,7 +305,10 @@ def _keep(tok: str, stop: frozenset[str], keep_numbers: bool, keep_punct: bool) 
 
 def _chunks(text: str, size: int = MAX_CHUNK) -> Iterator[tuple[int, str]]:
     """Cut ``text`` into pieces of about ``size`` characters at whitespace, else at a safe
-    character boundary; the pieces concatenate back to ``text`` exactly."""
+    character boundary; the pieces concatenate back to ``text`` exactly (lone surrogates
+    replaced by U+FFFD, which keeps every offset)."""
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
     n = len(text)
     if n <= size:
         if text:
