@@ -71,3 +71,19 @@ def test_only_documented_errors(bad):
     for fn in (normalize, segment, Tokenizer()):
         with pytest.raises(TypeError):
             fn(bad)
+
+
+def test_threads_give_the_serial_results():
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from thaisme_nlp.persist import load_model
+
+    rows = Path(__file__).resolve().parents[1] / "corpora/feedback/feedback.jsonl"
+    texts = [json.loads(x)["text"] for x in rows.open(encoding="utf-8")][::13]
+    model = load_model()  # a fresh instance: its lazy caches are built under contention
+    with ThreadPoolExecutor(8) as pool:
+        parallel = list(pool.map(lambda t: classify_feedback(t, model=model).to_dict(), texts))
+    serial = [classify_feedback(t, model=model).to_dict() for t in texts]
+    assert parallel == serial
