@@ -78,3 +78,15 @@ def test_plots_render_thai(data, tmp_path):
 
 def a_text(artist):
     return artist.get_text() or ""
+
+
+def test_topic_without_theme_is_labelled_new(data):
+    _, tm, _ = data
+    saved = [dict(m) for m in tm.topic_theme_map_]
+    try:
+        tm.topic_theme_map_[0]["theme"] = None
+        fig = plot_topic_terms(tm, topics=[0])
+        titles = [ax.get_title() for ax in fig.axes]
+        assert titles[0].endswith("(ใหม่)") and "nan" not in titles[0]
+    finally:
+        tm.topic_theme_map_[:] = saved

@@ -89,7 +89,8 @@ def plot_topic_terms(
             d = terms[terms["topic"] == t].iloc[::-1]
             ax.barh(d["term"], d["weight"], color="#3b7dd8")
             theme = d["theme"].iloc[0] if len(d) else None
-            ax.set_title(f"หัวข้อ {t}" + (f" → {theme}" if theme else " (ใหม่)"), fontsize=9)
+            known = isinstance(theme, str) and theme  # pandas turns a missing theme into NaN
+            ax.set_title(f"หัวข้อ {t}" + (f" → {theme}" if known else " (ใหม่)"), fontsize=9)
             ax.tick_params(labelsize=8)
             ax.set_xticks([])
         for ax in axes[len(topics) :]:
