@@ -176,10 +176,14 @@ class ThemeClassifier(Estimator):
 
     Examples
     --------
+    >>> from thaisme_nlp import Codebook
+    >>> cb = Codebook.from_dict({"themes": [
+    ...     {"id": "financing", "label_th": "เงินทุน", "label_en": "Finance", "seeds": ["สินเชื่อ"]},
+    ...     {"id": "logistics", "label_th": "ขนส่ง", "label_en": "Logistics", "seeds": ["ขนส่ง"]}]})
     >>> texts = ["ขอสินเชื่อดอกเบี้ยต่ำ", "ค่าขนส่งแพงมาก", "เงินกู้อนุมัติช้า",
     ...          "ของแตกระหว่างขนส่ง", "ขอบคุณทุกท่าน", "ปิดประชุมเวลา ๑๖.๐๐ น."] * 3
     >>> labels = [["financing"], ["logistics"], ["financing"], ["logistics"], [], []] * 3
-    >>> clf = ThemeClassifier(threshold=0.5, cv=2, min_df=1).fit(texts, labels)
+    >>> clf = ThemeClassifier(codebook=cb, threshold=0.5, cv=2, min_df=1).fit(texts, labels)
     >>> clf.predict_labels(["อยากได้สินเชื่อ"])
     [['financing']]
     """

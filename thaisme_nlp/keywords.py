@@ -108,7 +108,7 @@ def extract_keywords(
     --------
     >>> texts = ["ขอสินเชื่อดอกเบี้ยต่ำ", "สินเชื่อดอกเบี้ยต่ำช่วยได้มาก", "ค่าขนส่งแพง"]
     >>> extract_keywords(texts, top_n=2)["term"].tolist()
-    ['สินเชื่อดอกเบี้ยต่ำ', 'สินเชื่อ']
+    ['สินเชื่อดอกเบี้ยต่ำ', 'ค่าขนส่ง']
     """
     from sklearn.feature_extraction.text import CountVectorizer
 

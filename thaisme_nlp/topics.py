@@ -82,8 +82,9 @@ class TopicModel(Estimator):
 
     Examples
     --------
-    >>> texts = ["ขอสินเชื่อดอกเบี้ยต่ำ", "ค่าขนส่งแพง", "สินเชื่อช่วยได้", "ขนส่งช้า"] * 10
-    >>> tm = TopicModel(n_free_topics=1, min_df=1).fit(texts)
+    >>> texts = ["ขอสินเชื่อดอกเบี้ยต่ำจากธนาคาร", "ค่าขนส่งสินค้าแพงมาก",
+    ...          "สินเชื่อช่วยผู้ประกอบการได้", "ขนส่งพัสดุช้าทุกวัน"] * 10
+    >>> tm = TopicModel(n_free_topics=1, min_df=1, min_terms=1).fit(texts)
     >>> tm.transform(["ขอสินเชื่อ"]).shape
     (1, 13)
     """
