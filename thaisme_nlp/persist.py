@@ -36,8 +36,9 @@ __all__ = [
 DEFAULT_MODEL_FILE = "thaisme-default.skops"
 DEFAULT_BUNDLE_FILE = "thaisme-default.npz"
 
-# Every type a ThemeClassifier file may hold beyond what skops trusts by default. Listed by
-# hand: never extend this from what get_untrusted_types() reports for a file.
+# The library's own types a ThemeClassifier file holds; skops trusts the numpy, scipy and
+# builtin types by default. Listed by hand: never extend this from what get_untrusted_types()
+# reports for a file.
 TRUSTED_TYPES = [
     "thaisme_nlp.classify.ThemeClassifier",
     "thaisme_nlp.codebook.Codebook",
@@ -46,21 +47,6 @@ TRUSTED_TYPES = [
     "thaisme_nlp.features.CharNgramVectorizer",
     "thaisme_nlp.features.WordNgramVectorizer",
     "thaisme_nlp.text.tokenize.Tokenizer",
-    "builtins.frozenset",
-    "numpy.int8",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.ndarray",
-    "numpy.dtype",
-    "numpy.core.multiarray._reconstruct",
-    "builtins.tuple",
-    "builtins.str",
-    "builtins.int",
-    "builtins.float",
-    "builtins.bool",
-    "builtins.list",
-    "builtins.dict",
-    "builtins.NoneType",
 ]
 
 
