@@ -382,11 +382,7 @@ class ThemeClassifier(Estimator):
     def _oof_proba(self, texts: list[str], y: np.ndarray) -> np.ndarray:
         from sklearn.model_selection import StratifiedKFold
 
-        # stratify on the rarest label of each row (or "none"): every fold sees every theme
-        freq = y.sum(axis=0)
-        strata = np.array(
-            [int(np.argmin(np.where(row > 0, freq, np.inf))) if row.any() else -1 for row in y]
-        )
+        strata = label_strata(y)
         counts = {s: int((strata == s).sum()) for s in set(strata.tolist())}
         k = min(self.cv, min(counts.values()))
         if k < 2:
@@ -601,6 +597,15 @@ def _label_rows(labels: list[Any], classes: list[str]) -> np.ndarray:
         for t in lab:
             y[i, index[t]] = 1
     return y
+
+
+def label_strata(y: np.ndarray) -> np.ndarray:
+    """A stratum per row for k-fold splits of multi-label data: the row's rarest label, or -1
+    for no label, so that every fold sees every theme."""
+    freq = y.sum(axis=0)
+    return np.array(
+        [int(np.argmin(np.where(row > 0, freq, np.inf))) if row.any() else -1 for row in y]
+    )
 
 
 def _nb_ratio(x: Any, yj: np.ndarray, alpha: float = 1.0) -> np.ndarray:

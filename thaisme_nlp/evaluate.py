@@ -214,10 +214,9 @@ def cross_validate(
     from sklearn.model_selection import StratifiedKFold
 
     texts = list(texts)
-    freq = y.sum(axis=0)
-    strata = np.array(
-        [int(np.argmin(np.where(row > 0, freq, np.inf))) if row.any() else -1 for row in y]
-    )
+    from .classify import label_strata
+
+    strata = label_strata(y)
     out = {name: np.zeros_like(y) for name in make_models}
     split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for tr, te in split.split(texts, strata):
