@@ -127,6 +127,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- serve ---------------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    try:
+        import uvicorn
+    except ImportError:
+        print(
+            "the service needs the [service] extra: pip install 'thaisme-nlp[service]'",
+            file=sys.stderr,
+        )
+        return 2
+    if args.model:
+        os.environ["THAISME_MODEL"] = str(Path(args.model).resolve())
+    uvicorn.run(
+        "thaisme_nlp.service:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="thaisme-nlp",
@@ -170,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="write the Markdown report here")
     e.add_argument("--json-out", help="write the figures as JSON here")
     e.set_defaults(func=cmd_evaluate)
+    v = sub.add_parser("serve", help="HTTP service (needs the [service] extra)")
+    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--model", help="model file (default: the shipped model)")
+    v.add_argument("--workers", type=int, default=1)
+    v.set_defaults(func=cmd_serve)
     return p
 
 
