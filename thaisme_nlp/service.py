@@ -16,13 +16,15 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ._version import __version__
 
@@ -38,31 +40,66 @@ class ServiceLimits(BaseModel):
     max_request_bytes: int = 2_000_000
 
 
-class ClassifyRequest(BaseModel):
-    """One text (``text``) or a batch (``texts``), not both."""
-
-    text: str | None = Field(None, description="ข้อความเดียว")
-    texts: list[str] | None = Field(None, description="หลายข้อความ")
+class _Options(BaseModel):
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="เกณฑ์เดียวสำหรับทุกประเด็น")
     explain: bool = Field(True, description="คืนช่วงข้อความที่เป็นหลักฐาน")
 
+    # strict: "explain": 0 or "text": 5 are errors, not coerced; forbid: a body cannot hold
+    # both "text" and "texts" (it then matches neither request shape)
+    model_config = {"strict": True, "extra": "forbid"}
+
+
+class OneText(_Options):
+    """Classify one text: the response is one result."""
+
+    text: str = Field(description="ข้อความเดียว")
+    model_config = {**_Options.model_config, "json_schema_extra": {"examples": [{"text": EXAMPLE}]}}
+
+
+class ManyTexts(_Options):
+    """Classify a batch: the response is ``{"results": [...]}``."""
+
+    texts: list[str] = Field(description="หลายข้อความ")
     model_config = {
+        **_Options.model_config,
         "json_schema_extra": {
-            "examples": [
-                {"text": EXAMPLE},
-                {"texts": ["ค่าส่งพัสดุแพงมาก ของแตกบ่อย", "ขอบคุณทุกท่านค่ะ"], "explain": False},
-            ]
-        }
+            "examples": [{"texts": ["ค่าส่งพัสดุแพงมาก ของแตกบ่อย", "ขอบคุณทุกท่านค่ะ"], "explain": False}]
+        },
     }
 
-    @model_validator(mode="after")
-    def one_of(self) -> ClassifyRequest:
-        if (self.text is None) == (self.texts is None):
-            raise ValueError("give exactly one of 'text' or 'texts'")
-        return self
+
+class FieldError(BaseModel):
+    field: str
+    message: str
 
 
-def _problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldError] | None = None
+
+
+PROBLEM = {"content": {"application/problem+json": {"schema": Problem.model_json_schema()}}}
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Unreadable body", **PROBLEM},
+    413: {"description": "Too large", **PROBLEM},
+    422: {"description": "Invalid request", **PROBLEM},
+}
+
+
+def _problem(
+    status: int,
+    title: str,
+    detail: str,
+    request: Request,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = {
         "type": "about:blank",
         "title": title,
@@ -71,7 +108,9 @@ def _problem(status: int, title: str, detail: str, request: Request, **extra: An
         "instance": str(request.url.path),
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSONResponse(
+        body, status_code=status, media_type="application/problem+json", headers=headers
+    )
 
 
 def create_app(model: Any = None, limits: ServiceLimits | None = None) -> FastAPI:
@@ -79,13 +118,16 @@ def create_app(model: Any = None, limits: ServiceLimits | None = None) -> FastAP
     shipped default model; it is loaded once at start-up and shared by all requests."""
     limits = limits or ServiceLimits()
     state: dict[str, Any] = {}
+    if model is not None and not isinstance(model, (str, os.PathLike)):
+        state["model"] = model  # a model object: ready before start-up
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         from .classify import ThemeClassifier
         from .persist import load_model
 
-        state["model"] = model if isinstance(model, ThemeClassifier) else load_model(model)
+        if "model" not in state:
+            state["model"] = model if isinstance(model, ThemeClassifier) else load_model(model)
         yield
 
     app = FastAPI(
@@ -126,9 +168,10 @@ def create_app(model: Any = None, limits: ServiceLimits | None = None) -> FastAP
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        tags = {"body", "OneText", "ManyTexts"}  # the body and the union's member names
         errors = [
             {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body",
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p not in tags) or "body",
                 "message": e.get("msg", ""),
             }
             for e in exc.errors()
@@ -136,11 +179,21 @@ def create_app(model: Any = None, limits: ServiceLimits | None = None) -> FastAP
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return _problem(422, "Invalid request", detail, request, errors=errors)
 
-    @app.post("/v1/classify")
-    def classify(req: ClassifyRequest, request: Request) -> Any:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # e.g. a body that is not UTF-8: a 400, as problem details like every other error
+        title = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}.get(
+            exc.status_code, "Error"
+        )
+        # keep the exception's headers (405 must say which methods are allowed)
+        return _problem(exc.status_code, title, str(exc.detail), request, headers=exc.headers)
+
+    @app.post("/v1/classify", responses=PROBLEMS)
+    def classify(req: OneText | ManyTexts, request: Request) -> Any:
         from .classify import classify_feedback
 
-        texts = [req.text] if req.text is not None else list(req.texts or [])
+        single = isinstance(req, OneText)
+        texts = [req.text] if isinstance(req, OneText) else list(req.texts)
         if len(texts) > limits.max_batch:
             return _problem(
                 413,
@@ -150,7 +203,7 @@ def create_app(model: Any = None, limits: ServiceLimits | None = None) -> FastAP
             )
         for i, t in enumerate(texts):
             if len(t) > limits.max_chars:
-                field = "text" if req.text is not None else f"texts.{i}"
+                field = "text" if single else f"texts.{i}"
                 return _problem(
                     413,
                     "Text too long",
@@ -161,7 +214,7 @@ def create_app(model: Any = None, limits: ServiceLimits | None = None) -> FastAP
             texts, model=state["model"], threshold=req.threshold, explain=req.explain
         )
         dicts = [r.to_dict() for r in results]  # type: ignore[union-attr]
-        return dicts[0] if req.text is not None else {"results": dicts}
+        return dicts[0] if single else {"results": dicts}
 
     @app.get("/v1/codebook")
     def codebook() -> Any:
@@ -177,7 +230,7 @@ def create_app(model: Any = None, limits: ServiceLimits | None = None) -> FastAP
     def healthz() -> Any:
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", responses={503: {"description": "Not ready", **PROBLEM}})
     def readyz(request: Request) -> Any:
         if "model" not in state:
             return _problem(503, "Not ready", "model not loaded yet", request)
