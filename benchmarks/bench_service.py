@@ -116,6 +116,7 @@ def main() -> None:
             ("single text", single, 1),
             ("64-text batch", batches, 64),
             ("64-text batch, again", batches, 64),
+            ("64-text batch, third", batches, 64),
         ):
             before = rss_mib(proc.pid)
             res = asyncio.run(scenario(base, payloads, args.seconds, args.concurrency))

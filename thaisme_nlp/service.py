@@ -38,6 +38,7 @@ class ServiceLimits(BaseModel):
     max_chars: int = 20_000  # per text
     max_batch: int = 256  # texts per request
     max_request_bytes: int = 2_000_000
+    threads: int = 4  # per worker process
 
 
 class _Options(BaseModel):
@@ -128,6 +129,11 @@ def create_app(model: Any = None, limits: ServiceLimits | None = None) -> FastAP
 
         if "model" not in state:
             state["model"] = model if isinstance(model, ThemeClassifier) else load_model(model)
+        # classification is CPU-bound: a few threads per worker are enough, and each extra
+        # thread costs memory (its own malloc arena) without adding throughput
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = limits.threads
         yield
 
     app = FastAPI(
