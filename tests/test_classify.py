@@ -194,3 +194,12 @@ def test_sklearn_protocol(corpus):
 
     with pytest.raises(NotFittedError):
         ThemeClassifier().predict_proba(["ก"])
+
+
+def test_score_is_exact_match_and_checks_labels(small_model):
+    texts = ["ขอสินเชื่อดอกเบี้ยต่ำ", "ขอบคุณค่ะ"]
+    pred = small_model.predict_labels(texts)
+    assert small_model.score(texts, pred) == 1.0
+    assert small_model.score(texts, [["logistics"], ["financing"]]) == 0.0
+    with pytest.raises(LabelError, match="not one of"):
+        small_model.score(texts, [["nope"], []])

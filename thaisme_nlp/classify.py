@@ -538,7 +538,9 @@ class ThemeClassifier(Estimator):
     def score(self, texts: Sequence[str], labels: Sequence[Any]) -> float:
         """Exact-match accuracy (scikit-learn's ``ClassifierMixin.score`` for multi-label)."""
         if self.multi_label:
-            y = _label_rows(list(labels), list(self.classes_))
+            from .evaluate import to_matrix
+
+            y = to_matrix(list(labels), list(self.classes_))
             return float((self.predict(texts) == y).all(axis=1).mean())
         return float((self.predict(texts) == np.asarray(labels, dtype=object)).mean())
 
@@ -588,15 +590,6 @@ def _as_list(texts: Any) -> list[Any]:
     if isinstance(texts, (bytes, bytearray)):
         raise InputTypeError("texts must be a sequence of str, got bytes: decode first")
     return list(texts)
-
-
-def _label_rows(labels: list[Any], classes: list[str]) -> np.ndarray:
-    index = {c: j for j, c in enumerate(classes)}
-    y = np.zeros((len(labels), len(classes)), dtype=int)
-    for i, lab in enumerate(labels):
-        for t in lab:
-            y[i, index[t]] = 1
-    return y
 
 
 def label_strata(y: np.ndarray) -> np.ndarray:
