@@ -1,4 +1,4 @@
-"""The command line: ``thaisme-nlp classify | train | evaluate``."""
+"""The command line: ``thaisme-nlp tag | diff | classify | keywords | train | evaluate | serve``."""
 
 from __future__ import annotations
 
@@ -127,6 +127,63 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- tag / diff ----------------------------------------------------------------------------------
+def cmd_tag(args: argparse.Namespace) -> int:
+    from .archive import tag_archive
+    from .errors import OutputError
+
+    if not Path(args.archive).exists():
+        print(f"thaisme-nlp tag: archive not found: {args.archive}", file=sys.stderr)
+        return 2
+    try:
+        res = tag_archive(
+            args.archive,
+            args.out,
+            model=args.model,
+            text_column=args.text_column,
+            text_field=args.text_field,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            evidence=not args.no_evidence,
+            batch_docs=args.batch_docs,
+            progress=None if not args.quiet else False,
+        )
+    except OutputError as e:
+        print(f"thaisme-nlp tag: {e}", file=sys.stderr)
+        return 2
+    print(res.summary())
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .archive import diff_runs
+    from .archive.store import output_paths
+
+    d = diff_runs(args.old, args.new)
+    print(d.summary(max_rows=args.show))
+    if args.out:
+        paths = output_paths(args.out)
+        changes = d.changes.copy()
+        ext = paths["statements"].suffix
+        themes_path = paths["statements"].with_name(
+            paths["statements"].name.removesuffix(ext) + ".themes" + ext
+        )
+        per = d.per_theme.reset_index()
+        if ext == ".csv":
+            for c in ("old_themes", "new_themes", "added", "removed"):
+                changes[c] = changes[c].map(";".join)
+            changes.to_csv(args.out, index=False)
+            per.to_csv(themes_path, index=False)
+        elif ext == ".parquet":
+            changes.to_parquet(args.out, index=False)
+            per.to_parquet(themes_path, index=False)
+        else:
+            changes.to_json(args.out, orient="records", lines=True, force_ascii=False)
+            per.to_json(themes_path, orient="records", lines=True, force_ascii=False)
+        print(f"\nwritten: {args.out}, {themes_path}")
+    return 0
+
+
 # -- serve ---------------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
@@ -159,6 +216,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"thaisme-nlp {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser(
+        "tag",
+        help="tag every statement of an archive folder (resumable; skips what is done)",
+        description="Read an archive (txt/md in UTF-8, UTF-16 or TIS-620; csv; xlsx; jsonl(.gz); "
+        "docx; pdf), segment into statements, classify, and write one row per statement and "
+        "per document. Re-running with the same --out skips documents already tagged by the "
+        "same model and finishes an interrupted run.",
+    )
+    g.add_argument("archive", help="a folder (read recursively) or one file")
+    g.add_argument(
+        "--out", required=True, help="tags.parquet | tags.csv | tags.jsonl (format by extension)"
+    )
+    g.add_argument("--model", help="model file (default: the shipped model)")
+    g.add_argument("--text-column", help="CSV/Excel column with the text (default: guessed)")
+    g.add_argument("--text-field", help="JSON Lines field with the text (default: guessed)")
+    g.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    g.add_argument("--scheduler", help="run on a Dask cluster at this address (needs [dask])")
+    g.add_argument(
+        "--batch-docs",
+        type=int,
+        default=2000,
+        help="at most this many documents per batch and committed chunk (default 2000)",
+    )
+    g.add_argument("--no-evidence", action="store_true", help="skip evidence spans (faster)")
+    g.add_argument("--quiet", action="store_true", help="no progress line")
+    g.set_defaults(func=cmd_tag)
+
+    f = sub.add_parser("diff", help="what changed between two tag runs")
+    f.add_argument("old", help="statements file of the earlier run")
+    f.add_argument("new", help="statements file of the later run")
+    f.add_argument("--out", help="write the changed statements here (.csv/.parquet/.jsonl)")
+    f.add_argument("--show", type=int, default=15, help="changed statements to print")
+    f.set_defaults(func=cmd_diff)
 
     c = sub.add_parser("classify", help="classify texts, a file, or standard input")
     c.add_argument("text", nargs="*", help="texts (default: one per line on standard input)")

@@ -59,6 +59,19 @@ class NotEnoughDataError(ThaismeError, ValueError):
     code = "TS007"
 
 
+class ArchiveReadError(ThaismeError, ValueError):
+    """A file of an archive that cannot be read (binary, undecodable, malformed, vanished).
+    The batch job records it as an error row and goes on."""
+
+    code = "TS008"
+
+
+class OutputError(ThaismeError, ValueError):
+    """A batch output path that cannot be used (unknown extension, a store of another kind)."""
+
+    code = "TS009"
+
+
 def describe_type(value: Any) -> str:
     return (
         type(value).__module__.replace("builtins", "").strip(".")
