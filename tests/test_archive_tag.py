@@ -231,3 +231,44 @@ def test_kill_9_mid_run_then_resume_loses_and_duplicates_nothing(tmp_path):
     pd.testing.assert_frame_equal(a, b)
     assert len(resumed.documents()) == 150
     assert list(chunks.glob("*.tmp")) == []
+
+
+def test_cli_tag_on_the_sample_archive_then_diff(tmp_path, capsys):
+    """The README's main job: every file of corpora/minutes is tagged or reported."""
+    from thaisme_nlp.archive.readers import list_files
+    from thaisme_nlp.cli import main
+
+    archive = ROOT / "corpora" / "minutes"
+    out = tmp_path / "minutes.parquet"
+    assert main(["tag", str(archive), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "2566-10-05_yala_committee.docx" in printed and "damaged or truncated" in printed
+    docs = pd.read_parquet(tmp_path / "minutes.documents.parquet")
+    errors = pd.read_parquet(tmp_path / "minutes.errors.parquet")
+    files = {p.relative_to(archive).as_posix() for p in list_files(archive)}
+    assert len(files) >= 32  # 29 minutes, a survey export, a chat export, one broken file
+    assert set(docs["path"]) | set(errors["path"]) == files
+    assert list(errors["path"]) == ["2566-10-05_yala_committee.docx"]
+    by_format = docs.groupby("format").size()
+    assert by_format["docx"] >= 5 and by_format["csv"] >= 60 and by_format["jsonl"] >= 50
+    assert (docs["encoding"] == "tis-620").sum() >= 5
+    st = pd.read_parquet(out)
+    assert len(st) > 1500 and (st["themes"].map(len) > 0).mean() > 0.2
+    # a statement that plainly asks for credit is tagged financing in every run
+    assert st["themes"].map(lambda t: "financing" in t).sum() > 50
+
+    # diff against a run with a stricter single threshold: only removals, counted per theme
+    strict = tmp_path / "strict.parquet"
+    res = tag_archive(archive, strict, progress=False, evidence=False)
+    st2 = res.statements()
+    st2["themes"] = [
+        [t for t in ts if s >= 0.8]
+        for ts, s in zip(st2["themes"], st2[[c for c in st2 if c.startswith("score_")]].max(axis=1))
+    ]
+    st2.to_parquet(strict)
+    assert main(["diff", str(out), str(strict), "--out", str(tmp_path / "changes.csv")]) == 0
+    text = capsys.readouterr().out
+    assert "themes changed on" in text
+    changes = pd.read_csv(tmp_path / "changes.csv")
+    per = pd.read_csv(tmp_path / "changes.themes.csv")
+    assert len(changes) > 0 and (per["gained"] == 0).all() and per["lost"].sum() > 0

@@ -27,6 +27,7 @@ import json
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -495,6 +496,10 @@ def read_docx(path: str | Path) -> str:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    if not zipfile.is_zipfile(path):
+        raise ArchiveReadError(
+            "not a valid .docx (a Word file is a zip archive; this one is damaged or truncated)"
+        )
     d = docx.Document(str(path))
     lines: list[str] = []
     for child in d.element.body.iterchildren():
