@@ -55,3 +55,17 @@ def test_wrong_types(bad):
 def test_bytes_message_says_decode():
     with pytest.raises(TypeError, match="cp874"):
         normalize("ขนส่ง".encode("tis-620"))
+
+
+def test_offsets_survive_characters_that_nfc_decomposes():
+    # found by fuzzing: U+0A33 is a composition exclusion (NFC gives U+0A32 U+0A3C); the map of
+    # the whole text used to collapse to one span
+    from thaisme_nlp import normalize, normalize_with_offsets
+
+    text = "วาระที่ ๓ \u0a33 ขอกู้เงิน"
+    o = normalize_with_offsets(text)
+    assert o.text == normalize(text)
+    k = o.text.index("ขอ")
+    assert o.to_original(k, k + 2) == (text.index("ขอ"), text.index("ขอ") + 2)
+    j = o.text.index("\u0a32")
+    assert o.to_original(j, j + 2) == (text.index("\u0a33"), text.index("\u0a33") + 1)

@@ -220,6 +220,37 @@ def _apply(
     return "".join(pieces), new_s, new_e
 
 
+def _is_follower(c: str) -> bool:
+    o = ord(c)
+    return bool(unicodedata.combining(c)) or 0x1160 <= o <= 0x11FF or 0xD7B0 <= o <= 0xD7FF
+
+
+def _nfc_by_starter(
+    text: str, starts: list[int], ends: list[int]
+) -> tuple[str, list[int], list[int]]:
+    """NFC applied to each run of a starter and the characters that combine with it; every
+    output character maps to its run (one to one when the run keeps its length)."""
+    pieces: list[str] = []
+    new_s: list[int] = []
+    new_e: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and _is_follower(text[j]):
+            j += 1
+        run = text[i:j]
+        r = unicodedata.normalize("NFC", run)
+        pieces.append(r)
+        if len(r) == j - i:
+            new_s.extend(starts[i:j])
+            new_e.extend(ends[i:j])
+        else:
+            new_s.extend([starts[i]] * len(r))
+            new_e.extend([ends[j - 1]] * len(r))
+        i = j
+    return "".join(pieces), new_s, new_e
+
+
 def normalize_with_offsets(
     text: str, config: NormalizeConfig | None = None, **overrides: Any
 ) -> OffsetText:
@@ -248,14 +279,10 @@ def normalize_with_offsets(
             cluster, lambda m: unicodedata.normalize("NFC", m.group()), text, starts, ends
         )
         if not unicodedata.is_normalized("NFC", text):
-            # rare scripts (e.g. Hangul jamo) compose across clusters: fall back to per-char map
-            text, starts, ends = _apply(
-                re.compile(r".+", re.S),
-                lambda m: unicodedata.normalize("NFC", m.group()),
-                text,
-                starts,
-                ends,
-            )
+            # what the fast path misses: a character whose NFC is not itself (composition
+            # exclusions such as U+0A33 decompose), marks outside the ranges above, Hangul
+            # jamo that compose across characters. NFC per starter and its followers.
+            text, starts, ends = _nfc_by_starter(text, starts, ends)
     for flag, pattern, repl in _RULES:
         if getattr(cfg, flag):
             text, starts, ends = _apply(pattern, repl, text, starts, ends)
