@@ -15,6 +15,8 @@ MODULES = [
     "thaisme_nlp.classify",
     "thaisme_nlp.topics",
     "thaisme_nlp.breakdowns",
+    "thaisme_nlp.archive.readers",
+    "thaisme_nlp.archive.diff",
 ]
 
 
