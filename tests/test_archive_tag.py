@@ -272,3 +272,23 @@ def test_cli_tag_on_the_sample_archive_then_diff(tmp_path, capsys):
     changes = pd.read_csv(tmp_path / "changes.csv")
     per = pd.read_csv(tmp_path / "changes.themes.csv")
     assert len(changes) > 0 and (per["gained"] == 0).all() and per["lost"].sum() > 0
+
+
+def test_rows_agree_with_classify_feedback(reference):
+    """The batch path scores statements itself (vectorized, duplicates once); it must give
+    exactly what classify_feedback gives each statement."""
+    from thaisme_nlp import classify_feedback
+
+    st = reference.statements().head(60)
+    results = classify_feedback(st["text"].tolist())
+    for row, r in zip(st.itertuples(), results):
+        assert list(row.themes) == r.theme_ids
+        for c, v in r.scores.items():
+            assert getattr(row, f"score_{c}") == pytest.approx(v, abs=1e-6)
+        ev = json.loads(row.evidence) if row.evidence else {}
+        expected = {
+            t.id: [(row.start + e.start, row.start + e.end, e.text) for e in t.evidence]
+            for t in r.themes
+            if t.evidence
+        }
+        assert {t: [(e["start"], e["end"], e["text"]) for e in v] for t, v in ev.items()} == expected

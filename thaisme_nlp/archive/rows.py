@@ -106,92 +106,136 @@ def tag_documents(
     Statement ``start``/``end`` index the decoded file (``doc.offset`` added for parts of a
     large file); ``themes`` lists theme ids, highest score first; ``evidence`` is a JSON string
     ``{theme: [{start, end, text, terms, weight}]}`` with spans in the same coordinates.
+    The themes, scores and evidence are those :func:`~thaisme_nlp.classify_feedback` gives each
+    statement (a test checks it); identical statements of a batch are scored once.
     """
-    from ..classify import _classify_many
+    import numpy as np
+
+    from ..classify import _evidence_for
+    from ..text.segment import Statement
 
     classes = [str(c) for c in model.classes_]
+    k = len(classes)
     prov = provenance(model)
     max_chars = int(model.max_statement_chars)
     owners: list[int] = []
-    spans: list[tuple[int, int]] = []
+    starts: list[int] = []
+    ends: list[int] = []
     texts: list[str] = []
     for i, d in enumerate(docs):
         for st in iter_statements(d.text, max_chars=max_chars):
             owners.append(i)
-            spans.append((st.start, st.end))
+            starts.append(d.offset + st.start)
+            ends.append(d.offset + st.end)
             texts.append(st.text)
-    results = _classify_many(model, texts, None, evidence, top_k)
+    unique: dict[str, int] = {}
+    inverse = np.fromiter(
+        (unique.setdefault(t, len(unique)) for t in texts), dtype=np.int64, count=len(texts)
+    )
+    if texts:
+        proba_u = model._statement_proba(list(unique))
+    else:
+        proba_u = np.zeros((0, k))
+    pred_u = model.decide(proba_u).astype(bool)
+    proba, pred = proba_u[inverse], pred_u[inverse]
+    n = len(texts)
 
-    srows = _columns(statement_columns(classes))
-    drows = _columns(document_columns(classes))
-    counts = [[0] * len(classes) for _ in docs]
-    n_st = [0] * len(docs)
-    n_themed = [0] * len(docs)
-    idx = [0] * len(docs)
-    col = {c: j for j, c in enumerate(classes)}
+    themes: list[list[str]] = [[] for _ in range(n)]
+    top = [""] * n
+    ev_col = [""] * n
+    ev_cache: dict[int, dict[str, list[Any]]] = {}
+    for r in np.flatnonzero(pred.any(axis=1)).tolist():
+        order = [j for j in np.argsort(-proba[r], kind="stable").tolist() if pred[r, j]]
+        themes[r] = [classes[j] for j in order]
+        top[r] = themes[r][0]
+        if evidence:
+            u = int(inverse[r])
+            ev = ev_cache.get(u)
+            if ev is None:
+                text = texts[r]
+                unit = [Statement(0, len(text), text)]
+                ev = {}
+                for j in order:
+                    spans = _evidence_for(model, text, unit, proba_u[u : u + 1], j, top_k)
+                    if spans:
+                        ev[classes[j]] = [
+                            (x.start, x.end, x.text, list(x.terms), round(x.weight, 6))
+                            for x in spans
+                        ]
+                ev_cache[u] = ev
+            if ev:
+                base = starts[r]
+                ev_col[r] = json.dumps(
+                    {
+                        t: [
+                            {
+                                "start": base + a,
+                                "end": base + b,
+                                "text": x,
+                                "terms": terms,
+                                "weight": w,
+                            }
+                            for a, b, x, terms, w in spans
+                        ]
+                        for t, spans in ev.items()
+                    },
+                    ensure_ascii=False,
+                )
+
+    owner = np.asarray(owners, dtype=np.int64)
     doc_hash = [d.content_hash for d in docs]
-    for owner, (s, e), text, r in zip(owners, spans, texts, results):
-        d = docs[owner]
-        themes = r.theme_ids
-        for t in themes:
-            counts[owner][col[t]] += 1
-        n_st[owner] += 1
-        n_themed[owner] += bool(themes)
-        srows["doc_id"].append(d.doc_id)
-        srows["path"].append(d.path)
-        srows["part"].append(d.part)
-        srows["statement_index"].append(idx[owner])
-        idx[owner] += 1
-        srows["start"].append(d.offset + s)
-        srows["end"].append(d.offset + e)
-        srows["text"].append(text)
-        srows["themes"].append(themes)
-        srows["top_theme"].append(r.top_theme or "")
-        for c in classes:
-            srows[f"score_{c}"].append(round(r.scores[c], 6))
-        ev = {
-            t.id: [
-                {
-                    "start": d.offset + s + x.start,
-                    "end": d.offset + s + x.end,
-                    "text": x.text,
-                    "terms": list(x.terms),
-                    "weight": round(x.weight, 6),
-                }
-                for x in t.evidence
-            ]
-            for t in r.themes
-            if t.evidence
-        }
-        srows["evidence"].append(json.dumps(ev, ensure_ascii=False) if ev else "")
-        srows["statement_hash"].append(text_hash(text))
-        srows["doc_hash"].append(doc_hash[owner])
-        for k, v in prov.items():
-            srows[k].append(v)
+    index = np.zeros(n, dtype=np.int64)
+    if n:  # position of each statement within its document (owners are grouped, in order)
+        first = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
+        index = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
+    srows: Rows = {
+        "doc_id": [docs[o].doc_id for o in owners],
+        "path": [docs[o].path for o in owners],
+        "part": [docs[o].part for o in owners],
+        "statement_index": index.tolist(),
+        "start": starts,
+        "end": ends,
+        "text": texts,
+        "themes": themes,
+        "top_theme": top,
+    }
+    for j, c in enumerate(classes):
+        srows[f"score_{c}"] = np.round(proba[:, j], 6).tolist()
+    srows["evidence"] = ev_col
+    hashes = [text_hash(t) for t in unique]
+    srows["statement_hash"] = [hashes[u] for u in inverse.tolist()]
+    srows["doc_hash"] = [doc_hash[o] for o in owners]
+    for key, v in prov.items():
+        srows[key] = [v] * n
 
+    counts = np.zeros((len(docs), k), dtype=np.int64)
+    np.add.at(counts, owner, pred.astype(np.int64))
+    n_st = np.bincount(owner, minlength=len(docs))
+    n_themed = np.bincount(owner, weights=pred.any(axis=1), minlength=len(docs)).astype(int)
+    drows = _columns(document_columns(classes))
     for i, d in enumerate(docs):
-        n = n_st[i]
-        ci = counts[i]
-        order = sorted(range(len(classes)), key=lambda j: (-ci[j], j))
+        ci = counts[i].tolist()
+        order = sorted(range(k), key=lambda j: (-ci[j], j))
+        nst = int(n_st[i])
         drows["doc_id"].append(d.doc_id)
         drows["path"].append(d.path)
         drows["part"].append(d.part)
         drows["format"].append(d.format)
         drows["encoding"].append(d.encoding)
         drows["n_chars"].append(len(d.text))
-        drows["n_statements"].append(n)
-        drows["n_with_theme"].append(n_themed[i])
-        drows["themes"].append([classes[j] for j in order if counts[i][j]])
-        drows["top_theme"].append(classes[order[0]] if n and counts[i][order[0]] else "")
+        drows["n_statements"].append(nst)
+        drows["n_with_theme"].append(int(n_themed[i]))
+        drows["themes"].append([classes[j] for j in order if ci[j]])
+        drows["top_theme"].append(classes[order[0]] if ci[order[0]] else "")
         for j, c in enumerate(classes):
-            drows[f"count_{c}"].append(counts[i][j])
+            drows[f"count_{c}"].append(ci[j])
         for j, c in enumerate(classes):
-            drows[f"share_{c}"].append(round(counts[i][j] / n, 6) if n else 0.0)
+            drows[f"share_{c}"].append(round(ci[j] / nst, 6) if nst else 0.0)
         drows["flags"].append(";".join(d.flags))
         drows["meta"].append(json.dumps(d.meta, ensure_ascii=False, default=str) if d.meta else "")
         drows["doc_hash"].append(doc_hash[i])
-        for k, v in prov.items():
-            drows[k].append(v)
+        for key, v in prov.items():
+            drows[key].append(v)
     return srows, drows
 
 
