@@ -292,3 +292,19 @@ def test_rows_agree_with_classify_feedback(reference):
             if t.evidence
         }
         assert {t: [(e["start"], e["end"], e["text"]) for e in v] for t, v in ev.items()} == expected
+
+
+def test_one_run_per_output_and_stale_locks_are_taken_over(archive, tmp_path):
+    out = tmp_path / "tags.parquet"
+    chunks = Path(str(out) + ".chunks")
+    chunks.mkdir()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (chunks / "LOCK").write_text(str(sleeper.pid))
+        with pytest.raises(OutputError, match="another run"):
+            tag_archive(archive, out, progress=False)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    res = tag_archive(archive, out, progress=False)  # the holder is gone: lock taken over
+    assert res.n_tagged == 12 and not (chunks / "LOCK").exists()

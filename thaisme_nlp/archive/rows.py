@@ -19,7 +19,16 @@ from .readers import Document, ReadFailure, text_hash
 if TYPE_CHECKING:
     from ..classify import ThemeClassifier
 
-__all__ = ["PROVENANCE", "Rows", "error_rows", "provenance", "tag_documents"]
+__all__ = [
+    "PROVENANCE",
+    "Rows",
+    "arrow_columns",
+    "encode",
+    "error_rows",
+    "provenance",
+    "tag_batch",
+    "tag_documents",
+]
 
 #: Provenance columns on every row.
 PROVENANCE = (
@@ -237,6 +246,47 @@ def tag_documents(
         for key, v in prov.items():
             drows[key].append(v)
     return srows, drows
+
+
+def arrow_columns(rows: Rows) -> dict[str, Any]:
+    """Typed Arrow columns of rows (themes a list of strings; scores and shares float64;
+    counts and offsets int64; everything else a string)."""
+    import pyarrow as pa
+
+    out: dict[str, Any] = {}
+    for k, v in rows.items():
+        if k == "themes":
+            out[k] = pa.array(v, type=pa.list_(pa.string()))
+        elif k.startswith(("score_", "share_")):
+            out[k] = pa.array(v, type=pa.float64())
+        elif k in ("part", "statement_index", "start", "end", "n_chars", "n_statements") or (
+            k.startswith("count_") or k == "n_with_theme"
+        ):
+            out[k] = pa.array(v, type=pa.int64())
+        else:
+            out[k] = pa.array(v, type=pa.string())
+    return out
+
+
+def encode(rows: Rows) -> bytes:
+    """Rows as the bytes of a Parquet file (zstd); ``b""`` when there are none."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not rows or not len(next(iter(rows.values()))):
+        return b""
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table(arrow_columns(rows)), sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def tag_batch(
+    docs: Sequence[Document], model: ThemeClassifier, *, evidence: bool = True, top_k: int = 3
+) -> dict[str, bytes]:
+    """:func:`tag_documents`, encoded as Parquet where it ran (a worker), so only compressed
+    bytes travel back to the process that commits them."""
+    srows, drows = tag_documents(docs, model, evidence=evidence, top_k=top_k)
+    return {"statements": encode(srows), "documents": encode(drows)}
 
 
 def error_rows(failures: Sequence[ReadFailure], prov: dict[str, str]) -> Rows:

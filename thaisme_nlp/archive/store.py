@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
-from .rows import Rows
+from .rows import Rows, arrow_columns, encode
 
 __all__ = ["FORMATS", "ChunkStore", "output_paths"]
 
@@ -67,13 +67,45 @@ class ChunkStore:
         self.paths = output_paths(out)
         self.dir = Path(str(self.paths["statements"]) + ".chunks")
         self.dir.mkdir(parents=True, exist_ok=True)
+        self._lock()
         self._recover()
         self._seq = max((int(p.stem) for p in self.dir.glob("*.done")), default=0)
+
+    def _lock(self) -> None:
+        """One run per output at a time. A lock left by a killed run (its process is gone) is
+        taken over."""
+        lock = self.dir / "LOCK"
+        while True:
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                try:
+                    pid = int(lock.read_text() or 0)
+                except (FileNotFoundError, ValueError):
+                    pid = 0
+                if pid and pid != os.getpid() and _alive(pid):
+                    raise OutputError(
+                        f"another run (process {pid}) is writing to {self.paths['statements']}; "
+                        "wait for it or choose another --out"
+                    ) from None
+                with contextlib.suppress(FileNotFoundError):
+                    lock.unlink()
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(str(os.getpid()))
+            return
+
+    def close(self) -> None:
+        """Release the lock."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.dir / "LOCK").unlink()
 
     def _recover(self) -> None:
         """Delete what a killed run left uncommitted."""
         committed = {p.stem for p in self.dir.glob("*.done")}
         for p in self.dir.iterdir():
+            if p.name == "LOCK":
+                continue
             if p.suffix == ".tmp" or p.name.split(".", 1)[0] not in committed:
                 with contextlib.suppress(FileNotFoundError):
                     p.unlink()
@@ -94,27 +126,28 @@ class ChunkStore:
     # -- writing --------------------------------------------------------------------------------
     def commit(
         self,
-        tables: dict[str, Rows],
+        tables: dict[str, bytes | Rows],
         *,
         model_id: str,
         run_id: str,
         docs: list[tuple[str, str]],
         classes: list[str],
     ) -> str:
-        """Write one chunk atomically; return its name."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
+        """Write one chunk atomically; return its name. ``tables`` maps each kind to Parquet
+        bytes (as :func:`~thaisme_nlp.archive.rows.tag_batch` encodes them in the worker) or to
+        rows."""
         self._seq += 1
         name = f"{self._seq:06d}"
         written = []
-        for kind, rows in tables.items():
-            if not rows or not next(iter(rows.values())):
+        for kind, data in tables.items():
+            if isinstance(data, dict):  # rows: encode here (error rows are made here)
+                if not data or not next(iter(data.values())):
+                    continue
+                data = encode(data)
+            if not data:
                 continue
             tmp = self.dir / f"{name}.{kind}.{uuid.uuid4().hex[:8]}.tmp"
-            pq.write_table(pa.table(_arrow_columns(rows)), tmp, compression="zstd")
-            with open(tmp, "rb") as f:
-                os.fsync(f.fileno())
+            _fsync_write(tmp, data)
             tmp.replace(self.dir / f"{name}.{kind}.parquet")
             written.append(kind)
         marker = {
@@ -191,22 +224,14 @@ class ChunkStore:
         return n
 
 
-def _arrow_columns(rows: Rows) -> dict[str, Any]:
-    import pyarrow as pa
-
-    out: dict[str, Any] = {}
-    for k, v in rows.items():
-        if k == "themes":
-            out[k] = pa.array(v, type=pa.list_(pa.string()))
-        elif k.startswith(("score_", "share_")):
-            out[k] = pa.array(v, type=pa.float64())
-        elif k in ("part", "statement_index", "start", "end", "n_chars", "n_statements") or (
-            k.startswith("count_") or k == "n_with_theme"
-        ):
-            out[k] = pa.array(v, type=pa.int64())
-        else:
-            out[k] = pa.array(v, type=pa.string())
-    return out
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 class _Writer:
@@ -261,7 +286,7 @@ class _Writer:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            empty = pa.table(_arrow_columns({c: [] for c in self.columns}))
+            empty = pa.table(arrow_columns({c: [] for c in self.columns}))
             if self.ext == ".parquet":
                 pq.write_table(empty, self.tmp)
             elif self.ext == ".csv":

@@ -3,7 +3,7 @@
 Flow: :func:`~thaisme_nlp.archive.readers.iter_archive` streams documents → documents already
 done (same ``doc_id``, content hash and model id in the store) are skipped → the rest are cut
 into batches of about ``batch_chars`` characters → a *runner* tags each batch with
-:func:`~thaisme_nlp.archive.rows.tag_documents` (in this process, in a process pool with the
+:func:`~thaisme_nlp.archive.rows.tag_batch` (in this process, in a process pool with the
 model loaded once per worker, or on a Dask cluster) → results come back in submission order
 and each batch is committed as one chunk of the :class:`~thaisme_nlp.archive.store.ChunkStore`
 → at the end the result files are assembled from the chunks.
@@ -32,7 +32,7 @@ from .rows import (
     error_rows,
     provenance,
     statement_columns,
-    tag_documents,
+    tag_batch,
 )
 from .store import ChunkStore
 
@@ -151,17 +151,17 @@ def _init_worker(spec: Any) -> None:
     _WORKER["model"] = _load(spec)
 
 
-def _work(batch: list[Document], evidence: bool, top_k: int) -> tuple[dict, dict]:
-    return tag_documents(batch, _WORKER["model"], evidence=evidence, top_k=top_k)
+def _work(batch: list[Document], evidence: bool, top_k: int) -> dict[str, bytes]:
+    return tag_batch(batch, _WORKER["model"], evidence=evidence, top_k=top_k)
 
 
-def _dask_work(batch: list[Document], spec: Any, evidence: bool, top_k: int) -> tuple[dict, dict]:
+def _dask_work(batch: list[Document], spec: Any, evidence: bool, top_k: int) -> dict[str, bytes]:
     # one model per worker process, kept between tasks
     key = spec if isinstance(spec, (str, type(None))) else id(spec)
     model = _WORKER.get(f"dask:{key}")
     if model is None:
         model = _WORKER[f"dask:{key}"] = _load(spec)
-    return tag_documents(batch, model, evidence=evidence, top_k=top_k)
+    return tag_batch(batch, model, evidence=evidence, top_k=top_k)
 
 
 def _ordered(
@@ -186,7 +186,7 @@ def _run_local(
     batches: Iterable[list[Document]], model: ThemeClassifier, evidence: bool, top_k: int
 ) -> Iterator[tuple[list[Document], Any]]:
     for b in batches:
-        yield b, tag_documents(b, model, evidence=evidence, top_k=top_k)
+        yield b, tag_batch(b, model, evidence=evidence, top_k=top_k)
 
 
 def _run_pool(
@@ -417,10 +417,10 @@ def tag_archive(
         else:
             runner = _run_local(batches, clf, evidence, top_k)
 
-        for batch, (srows, drows) in runner:
+        for batch, tables in runner:
             errs, pending[:] = list(pending), []
             store.commit(
-                {"statements": srows, "documents": drows, "errors": error_rows(errs, prov)},
+                {**tables, "errors": error_rows(errs, prov)},
                 model_id=model_id,
                 run_id=run_id,
                 docs=[(d.doc_id, d.content_hash) for d in batch],
@@ -450,6 +450,7 @@ def tag_archive(
             for kind in ("statements", "documents", "errors"):
                 res._frames[kind] = read_table(store.paths[kind])
     finally:
+        store.close()
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
     res.seconds = time.perf_counter() - t0
