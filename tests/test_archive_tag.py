@@ -166,8 +166,21 @@ def test_process_pool_equals_local(archive, reference, tmp_path):
     )
 
 
-def test_dask_local_cluster_equals_local(archive, reference, tmp_path):
+def test_dask_local_cluster_equals_local(archive, reference, tmp_path, monkeypatch):
     distributed = pytest.importorskip("dask.distributed")
+    # LocalCluster writes OMP_NUM_THREADS=1 and friends into this process's environment;
+    # keep them from leaking into later tests (they change OpenBLAS's rounding)
+    for key in list(os.environ):
+        monkeypatch.setenv(key, os.environ[key])
+    for key in (
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MALLOC_TRIM_THRESHOLD_",
+        "PYTHONHASHSEED",
+        "__DASK_PARENT_PID",
+    ):
+        monkeypatch.delenv(key, raising=False)
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -291,7 +304,9 @@ def test_rows_agree_with_classify_feedback(reference):
             for t in r.themes
             if t.evidence
         }
-        assert {t: [(e["start"], e["end"], e["text"]) for e in v] for t, v in ev.items()} == expected
+        assert {
+            t: [(e["start"], e["end"], e["text"]) for e in v] for t, v in ev.items()
+        } == expected
 
 
 def test_one_run_per_output_and_stale_locks_are_taken_over(archive, tmp_path):
@@ -308,3 +323,30 @@ def test_one_run_per_output_and_stale_locks_are_taken_over(archive, tmp_path):
         sleeper.wait()
     res = tag_archive(archive, out, progress=False)  # the holder is gone: lock taken over
     assert res.n_tagged == 12 and not (chunks / "LOCK").exists()
+
+
+def test_a_document_the_classifier_cannot_tag_is_an_error_row_not_a_crash(
+    archive, tmp_path, monkeypatch
+):
+    import thaisme_nlp.archive.rows as rows
+
+    (victim,) = sorted(archive.glob("*doc005.txt"))
+    real = rows.iter_statements
+    victim_text, _ = decode_bytes(victim.read_bytes())
+
+    def flaky(text, **kw):
+        if text == victim_text:
+            raise RuntimeError("simulated failure inside the classifier")
+        return real(text, **kw)
+
+    monkeypatch.setattr(rows, "iter_statements", flaky)
+    out = tmp_path / "tags.parquet"
+    res = tag_archive(archive, out, progress=False, batch_docs=4)
+    errs = res.errors()
+    assert set(errs["path"]) == {"zz_broken.txt", victim.name}
+    assert "simulated failure" in errs.loc[errs["path"] == victim.name, "message"].item()
+    assert victim.name not in set(res.documents()["path"])
+    assert len(res.documents()) == 11  # the other documents of its batch were tagged
+    monkeypatch.setattr(rows, "iter_statements", real)
+    again = tag_archive(archive, out, progress=False)  # retried, now tagged
+    assert again.n_tagged == 1 and len(again.documents()) == 12

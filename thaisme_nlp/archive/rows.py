@@ -282,11 +282,41 @@ def encode(rows: Rows) -> bytes:
 
 def tag_batch(
     docs: Sequence[Document], model: ThemeClassifier, *, evidence: bool = True, top_k: int = 3
-) -> dict[str, bytes]:
+) -> dict[str, Any]:
     """:func:`tag_documents`, encoded as Parquet where it ran (a worker), so only compressed
-    bytes travel back to the process that commits them."""
-    srows, drows = tag_documents(docs, model, evidence=evidence, top_k=top_k)
-    return {"statements": encode(srows), "documents": encode(drows)}
+    bytes travel back to the process that commits them.
+
+    If tagging the batch fails, each document is tagged alone and the ones that still fail
+    become error rows (``"failed"`` lists ``(doc_id, error, message)``; they are not marked
+    done, so the next run retries them)
+    instead of ending the job.
+    """
+    try:
+        srows, drows = tag_documents(docs, model, evidence=evidence, top_k=top_k)
+        return {"statements": encode(srows), "documents": encode(drows), "failed": []}
+    except Exception:
+        if not docs:
+            raise
+    parts: list[tuple[Rows, Rows]] = []
+    failures: list[ReadFailure] = []
+    for d in docs:
+        try:
+            parts.append(tag_documents([d], model, evidence=evidence, top_k=top_k))
+        except Exception as e:
+            failures.append(ReadFailure(d.doc_id, d.path, type(e).__name__, f"tagging failed: {e}"))
+    merged = [_concat([p[k] for p in parts]) for k in (0, 1)]
+    return {
+        "statements": encode(merged[0]),
+        "documents": encode(merged[1]),
+        "errors": encode(error_rows(failures, provenance(model))),
+        "failed": [(f.doc_id, f.error, f.message) for f in failures],
+    }
+
+
+def _concat(parts: list[Rows]) -> Rows:
+    if not parts:
+        return {}
+    return {k: [v for p in parts for v in p[k]] for k in parts[0]}
 
 
 def error_rows(failures: Sequence[ReadFailure], prov: dict[str, str]) -> Rows:

@@ -417,13 +417,27 @@ def tag_archive(
         else:
             runner = _run_local(batches, clf, evidence, top_k)
 
-        for batch, tables in runner:
+        for batch, result in runner:
+            # documents the classifier could not tag: error rows, not marked done
+            failed_info = {f[0]: f for f in result.get("failed", [])}
+            failed = set(failed_info)
+            res.failures += [
+                ReadFailure(d.doc_id, d.path, *failed_info[d.doc_id][1:])
+                for d in batch
+                if d.doc_id in failed
+            ]
             errs, pending[:] = list(pending), []
+            tables: dict[str, Any] = {
+                "statements": result["statements"],
+                "documents": result["documents"],
+            }
+            if errs or result.get("errors"):
+                tables["errors"] = _concat_errors(result.get("errors", b""), error_rows(errs, prov))
             store.commit(
-                {**tables, "errors": error_rows(errs, prov)},
+                tables,
                 model_id=model_id,
                 run_id=run_id,
-                docs=[(d.doc_id, d.content_hash) for d in batch],
+                docs=[(d.doc_id, d.content_hash) for d in batch if d.doc_id not in failed],
                 classes=classes,
             )
             res.n_tagged += len(batch)
@@ -455,6 +469,25 @@ def tag_archive(
             shutil.rmtree(tmpdir, ignore_errors=True)
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _concat_errors(encoded: bytes, rows: dict[str, list[Any]]) -> bytes:
+    """Error rows made in a worker (Parquet bytes) and here (rows), as one Parquet table."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .rows import encode
+
+    tables = [pq.read_table(io.BytesIO(encoded))] if encoded else []
+    if rows and rows["doc_id"]:
+        tables.append(pq.read_table(io.BytesIO(encode(rows))))
+    if not tables:
+        return b""
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.concat_tables(tables), sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def _theme_counts(documents_file: Path, classes: list[str]) -> dict[str, int]:
