@@ -350,3 +350,17 @@ def test_a_document_the_classifier_cannot_tag_is_an_error_row_not_a_crash(
     monkeypatch.setattr(rows, "iter_statements", real)
     again = tag_archive(archive, out, progress=False)  # retried, now tagged
     assert again.n_tagged == 1 and len(again.documents()) == 12
+
+
+def test_unsaved_models_get_distinct_ids_so_runs_never_mix():
+    import copy
+
+    from thaisme_nlp import load_model
+    from thaisme_nlp.archive.rows import provenance
+
+    a = copy.deepcopy(load_model())
+    a.metadata_ = {}
+    b = copy.deepcopy(a)
+    b.coef_ = b.coef_ * 1.01
+    ida, idb = provenance(a)["model_id"], provenance(b)["model_id"]
+    assert ida.startswith("unsaved@") and idb.startswith("unsaved@") and ida != idb

@@ -47,8 +47,13 @@ def provenance(model: ThemeClassifier) -> dict[str, str]:
     the version of this library."""
     tok = model.features_.tokenizer_
     cb = model.codebook_
+    model_id = model.model_id
+    if model_id == "unsaved":  # a model fitted in this session: name it by what it computes
+        from ..persist import model_fingerprint
+
+        model_id = f"unsaved@{model_fingerprint(model)[:12]}"
     return {
-        "model_id": model.model_id,
+        "model_id": model_id,
         "codebook_version": cb.version if cb is not None else "",
         "tokenizer_engine": tok.engine,
         "dictionary_hash": tok.dictionary_hash,

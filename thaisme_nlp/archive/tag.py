@@ -359,6 +359,8 @@ def tag_archive(
     prov = provenance(clf)
     model_id = prov["model_id"]
 
+    root = Path(path)
+    files = list_files(root)  # FileNotFoundError before anything is written
     tmpdir = None
     if out is None:
         tmpdir = tempfile.mkdtemp(prefix="thaisme-tag-")
@@ -367,8 +369,6 @@ def tag_archive(
     try:
         done = store.done(model_id)
         run_id = uuid.uuid4().hex
-        root = Path(path)
-        files = list_files(root)
         base = root if root.is_dir() else root.parent
         sizes = {}
         for f in files:
