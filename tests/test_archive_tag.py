@@ -364,3 +364,14 @@ def test_unsaved_models_get_distinct_ids_so_runs_never_mix():
     b.coef_ = b.coef_ * 1.01
     ida, idb = provenance(a)["model_id"], provenance(b)["model_id"]
     assert ida.startswith("unsaved@") and idb.startswith("unsaved@") and ida != idb
+
+
+def test_cli_reports_bad_arguments_without_a_traceback(archive, tmp_path, capsys):
+    from thaisme_nlp.cli import main
+
+    assert main(["tag", str(archive), "--out", str(tmp_path / "t.xlsx"), "--quiet"]) == 2
+    assert main(["tag", str(archive), "--out", str(tmp_path / "t.csv"), "--jobs", "0"]) == 2
+    assert main(["tag", str(tmp_path / "nowhere"), "--out", str(tmp_path / "t.csv")]) == 2
+    assert main(["diff", str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert "extension" in err and "jobs must be >= 1" in err and "not found" in err

@@ -148,7 +148,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
             batch_docs=args.batch_docs,
             progress=None if not args.quiet else False,
         )
-    except OutputError as e:
+    except (OutputError, ValueError) as e:  # a bad --out, --jobs 0, an output in use
         print(f"thaisme-nlp tag: {e}", file=sys.stderr)
         return 2
     print(res.summary())
@@ -159,10 +159,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .archive import diff_runs
     from .archive.store import output_paths
 
-    d = diff_runs(args.old, args.new)
+    try:
+        d = diff_runs(args.old, args.new)
+        paths = output_paths(args.out) if args.out else None
+    except (FileNotFoundError, ValueError) as e:  # a missing run, not a statements file, bad --out
+        print(f"thaisme-nlp diff: {e}", file=sys.stderr)
+        return 2
     print(d.summary(max_rows=args.show))
-    if args.out:
-        paths = output_paths(args.out)
+    if args.out and paths:
         changes = d.changes.copy()
         ext = paths["statements"].suffix
         themes_path = paths["statements"].with_name(

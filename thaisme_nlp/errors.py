@@ -67,7 +67,7 @@ class ArchiveReadError(ThaismeError, ValueError):
 
 
 class OutputError(ThaismeError, ValueError):
-    """A batch output path that cannot be used (unknown extension, a store of another kind)."""
+    """A batch output that cannot be used: an unknown extension, or another run writing to it."""
 
     code = "TS009"
 
