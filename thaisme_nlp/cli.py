@@ -18,18 +18,25 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _read_text(path: str) -> str:
+    """A text file in UTF-8 (with or without BOM), UTF-16 or TIS-620, detected from its bytes
+    as the batch job does; an unreadable file ends the command with its reason."""
+    from .archive.readers import decode_bytes
+    from .errors import ArchiveReadError
+
+    try:
+        return decode_bytes(Path(path).read_bytes())[0]
+    except (ArchiveReadError, OSError) as e:
+        raise SystemExit(f"thaisme-nlp: {path}: {e}") from None
+
+
 # -- classify ------------------------------------------------------------------------------------
 def cmd_classify(args: argparse.Namespace) -> int:
     from .classify import classify_feedback
     from .text.segment import segment
 
     if args.file:
-        raw = Path(args.file).read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp874")
-        docs = [text]
+        docs = [_read_text(args.file)]
     else:
         docs = args.text or [line.rstrip("\n") for line in sys.stdin]
     model = args.model
@@ -62,12 +69,7 @@ def cmd_keywords(args: argparse.Namespace) -> int:
 
     statements: list[str] = []
     for path in args.files:
-        raw = Path(path).read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp874")
-        statements.extend(s.text for s in segment(text))
+        statements.extend(s.text for s in segment(_read_text(path)))
     df = extract_keywords(statements, top_n=args.top)
     print(
         f"{len(statements)} statements from {len(args.files)} file(s); top {args.top} keyphrases:"

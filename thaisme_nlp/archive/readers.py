@@ -160,14 +160,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     >>> decode_bytes(codecs.BOM_UTF8 + "สินเชื่อ".encode())
     ('สินเชื่อ', 'utf-8-sig')
     """
-    enc = detect_encoding(data, complete=True)
-    try:
-        text = data.decode(_CODEC[enc])
-    except UnicodeDecodeError as e:  # pragma: no cover - detect_encoding decoded it already
-        raise ArchiveReadError(f"cannot decode as {enc}: {e}") from None
-    if enc == "utf-8-sig" or enc.startswith("utf-16"):
-        text = text.removeprefix("\ufeff")
-    return text, enc
+    enc, text = _detect(data, complete=True)
+    return text.removeprefix("\ufeff"), enc
 
 
 _CODEC = {
@@ -187,6 +181,12 @@ def detect_encoding(data: bytes, *, complete: bool) -> str:
     NUL bytes elsewhere → binary; strict UTF-8; TIS-620 when the text decodes and reads as
     Thai. Raises :class:`ArchiveReadError` otherwise.
     """
+    return _detect(data, complete=complete)[0]
+
+
+def _detect(data: bytes, *, complete: bool) -> tuple[str, str]:
+    """:func:`detect_encoding` and the text it decoded on the way (all of it when
+    ``complete``), so a small file is decoded once."""
     if data.startswith(codecs.BOM_UTF8):
         enc = "utf-8-sig"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -194,17 +194,15 @@ def detect_encoding(data: bytes, *, complete: bool) -> str:
     else:
         enc = _utf16_without_bom(data) or ""
     if enc:
-        _try_decode(data, enc, complete)
-        return enc
+        return enc, _try_decode(data, enc, complete)
     if b"\x00" in data[:_HEAD_BYTES]:
         raise ArchiveReadError("binary file (NUL bytes), not text")
     try:
-        _try_decode(data, "utf-8", complete)
-        return "utf-8"
+        return "utf-8", _try_decode(data, "utf-8", complete)
     except ArchiveReadError:
         pass
     try:
-        text = _decode_prefix(data, "cp874", complete)
+        text = _decode_prefix(data, "tis-620", complete)
     except UnicodeDecodeError:
         raise ArchiveReadError(
             "undecodable bytes: not UTF-8, UTF-16 or TIS-620 (cp874); re-save the file as UTF-8"
@@ -214,7 +212,7 @@ def detect_encoding(data: bytes, *, complete: bool) -> str:
             "not UTF-8 or UTF-16, and its bytes do not read as Thai in TIS-620 (cp874); "
             "re-save the file as UTF-8"
         )
-    return "tis-620"
+    return "tis-620", text
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -235,18 +233,19 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _decode_prefix(data: bytes, codec: str, complete: bool) -> str:
-    dec = codecs.getincrementaldecoder(_CODEC.get(codec, codec))("strict")
+def _decode_prefix(data: bytes, enc: str, complete: bool) -> str:
+    dec = codecs.getincrementaldecoder(_CODEC[enc])("strict")
     return dec.decode(data if complete else data[:_HEAD_BYTES], final=complete)
 
 
-def _try_decode(data: bytes, enc: str, complete: bool) -> None:
+def _try_decode(data: bytes, enc: str, complete: bool) -> str:
     try:
         text = _decode_prefix(data, enc, complete)
     except UnicodeDecodeError as e:
         raise ArchiveReadError(f"bytes are not valid {enc}: {e.reason} at byte {e.start}") from None
     if enc.startswith("utf-16") and "\x00" in text:
         raise ArchiveReadError("binary file (NUL characters after UTF-16 decoding)")
+    return text
 
 
 def _plausible_thai(text: str) -> bool:

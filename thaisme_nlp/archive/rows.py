@@ -23,6 +23,7 @@ __all__ = [
     "PROVENANCE",
     "Rows",
     "arrow_columns",
+    "column_kind",
     "encode",
     "error_rows",
     "provenance",
@@ -253,24 +254,32 @@ def tag_documents(
     return srows, drows
 
 
+_INT_COLUMNS = ("part", "statement_index", "start", "end", "n_chars", "n_statements")
+
+
+def column_kind(name: str) -> str:
+    """The type of a result column: ``"list"`` (themes), ``"float"`` (scores, shares),
+    ``"int"`` (offsets, counts) or ``"str"``. One rule for writing and reading back."""
+    if name == "themes":
+        return "list"
+    if name.startswith(("score_", "share_")):
+        return "float"
+    if name in _INT_COLUMNS or name.startswith("count_") or name == "n_with_theme":
+        return "int"
+    return "str"
+
+
 def arrow_columns(rows: Rows) -> dict[str, Any]:
-    """Typed Arrow columns of rows (themes a list of strings; scores and shares float64;
-    counts and offsets int64; everything else a string)."""
+    """Typed Arrow columns of rows (see :func:`column_kind`)."""
     import pyarrow as pa
 
-    out: dict[str, Any] = {}
-    for k, v in rows.items():
-        if k == "themes":
-            out[k] = pa.array(v, type=pa.list_(pa.string()))
-        elif k.startswith(("score_", "share_")):
-            out[k] = pa.array(v, type=pa.float64())
-        elif k in ("part", "statement_index", "start", "end", "n_chars", "n_statements") or (
-            k.startswith("count_") or k == "n_with_theme"
-        ):
-            out[k] = pa.array(v, type=pa.int64())
-        else:
-            out[k] = pa.array(v, type=pa.string())
-    return out
+    types = {
+        "list": pa.list_(pa.string()),
+        "float": pa.float64(),
+        "int": pa.int64(),
+        "str": pa.string(),
+    }
+    return {k: pa.array(v, type=types[column_kind(k)]) for k, v in rows.items()}
 
 
 def encode(rows: Rows) -> bytes:
@@ -291,34 +300,34 @@ def tag_batch(
     """:func:`tag_documents`, encoded as Parquet where it ran (a worker), so only compressed
     bytes travel back to the process that commits them.
 
-    If tagging the batch fails, each document is tagged alone and the ones that still fail
-    become error rows (``"failed"`` lists ``(doc_id, error, message)``; they are not marked
-    done, so the next run retries them)
-    instead of ending the job.
+    If tagging the batch fails, each document is tagged alone; ``"failed"`` lists the
+    :class:`ReadFailure` of those that still fail, so the job records them as error rows and
+    does not mark them done (the next run retries them) instead of ending.
     """
     try:
-        srows, drows = tag_documents(docs, model, evidence=evidence, top_k=top_k)
-        return {"statements": encode(srows), "documents": encode(drows), "failed": []}
+        parts = [tag_documents(docs, model, evidence=evidence, top_k=top_k)]
+        failures: list[ReadFailure] = []
     except Exception:
         if not docs:
             raise
-    parts: list[tuple[Rows, Rows]] = []
-    failures: list[ReadFailure] = []
-    for d in docs:
-        try:
-            parts.append(tag_documents([d], model, evidence=evidence, top_k=top_k))
-        except Exception as e:
-            failures.append(ReadFailure(d.doc_id, d.path, type(e).__name__, f"tagging failed: {e}"))
-    merged = [_concat([p[k] for p in parts]) for k in (0, 1)]
+        parts, failures = [], []
+        for d in docs:
+            try:
+                parts.append(tag_documents([d], model, evidence=evidence, top_k=top_k))
+            except Exception as e:
+                failures.append(
+                    ReadFailure(d.doc_id, d.path, type(e).__name__, f"tagging failed: {e}")
+                )
     return {
-        "statements": encode(merged[0]),
-        "documents": encode(merged[1]),
-        "errors": encode(error_rows(failures, provenance(model))),
-        "failed": [(f.doc_id, f.error, f.message) for f in failures],
+        "statements": encode(_concat([p[0] for p in parts])),
+        "documents": encode(_concat([p[1] for p in parts])),
+        "failed": failures,
     }
 
 
 def _concat(parts: list[Rows]) -> Rows:
+    if len(parts) == 1:
+        return parts[0]
     if not parts:
         return {}
     return {k: [v for p in parts for v in p[k]] for k in parts[0]}

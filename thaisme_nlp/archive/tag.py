@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from .readers import PART_CHARS, Document, ReadFailure, iter_archive, list_files
 from .rows import (
     ERROR_COLUMNS,
+    column_kind,
     document_columns,
     error_rows,
     provenance,
@@ -118,12 +119,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if "themes" in df:
             df["themes"] = df["themes"].map(lambda s: s.split(";") if s else [])
         for c in df.columns:
-            if c in ("part", "statement_index", "start", "end", "n_chars", "n_statements") or (
-                c.startswith("count_") or c == "n_with_theme"
-            ):
-                df[c] = df[c].astype("int64")
-            elif c.startswith(("score_", "share_")):
-                df[c] = df[c].astype("float64")
+            kind = column_kind(c)
+            if kind in ("int", "float"):
+                df[c] = df[c].astype("int64" if kind == "int" else "float64")
     else:
         df = pd.read_json(path, lines=True, dtype=False)
         if df.empty:
@@ -419,28 +417,23 @@ def tag_archive(
 
         for batch, result in runner:
             # documents the classifier could not tag: error rows, not marked done
-            failed_info = {f[0]: f for f in result.get("failed", [])}
-            failed = set(failed_info)
-            res.failures += [
-                ReadFailure(d.doc_id, d.path, *failed_info[d.doc_id][1:])
-                for d in batch
-                if d.doc_id in failed
-            ]
-            errs, pending[:] = list(pending), []
+            failed: list[ReadFailure] = result["failed"]
+            failed_ids = {f.doc_id for f in failed}
+            res.failures += failed
+            errs, pending[:] = [*pending, *failed], []
             tables: dict[str, Any] = {
                 "statements": result["statements"],
                 "documents": result["documents"],
+                "errors": error_rows(errs, prov),
             }
-            if errs or result.get("errors"):
-                tables["errors"] = _concat_errors(result.get("errors", b""), error_rows(errs, prov))
             store.commit(
                 tables,
                 model_id=model_id,
                 run_id=run_id,
-                docs=[(d.doc_id, d.content_hash) for d in batch if d.doc_id not in failed],
+                docs=[(d.doc_id, d.content_hash) for d in batch if d.doc_id not in failed_ids],
                 classes=classes,
             )
-            res.n_tagged += len(batch)
+            res.n_tagged += len(batch) - len(failed)
             prog.docs_done(batch)
         if pending:
             store.commit(
@@ -469,25 +462,6 @@ def tag_archive(
             shutil.rmtree(tmpdir, ignore_errors=True)
     res.seconds = time.perf_counter() - t0
     return res
-
-
-def _concat_errors(encoded: bytes, rows: dict[str, list[Any]]) -> bytes:
-    """Error rows made in a worker (Parquet bytes) and here (rows), as one Parquet table."""
-    import io
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from .rows import encode
-
-    tables = [pq.read_table(io.BytesIO(encoded))] if encoded else []
-    if rows and rows["doc_id"]:
-        tables.append(pq.read_table(io.BytesIO(encode(rows))))
-    if not tables:
-        return b""
-    sink = pa.BufferOutputStream()
-    pq.write_table(pa.concat_tables(tables), sink, compression="zstd")
-    return bytes(sink.getvalue().to_pybytes())
 
 
 def _theme_counts(documents_file: Path, classes: list[str]) -> dict[str, int]:
