@@ -248,8 +248,9 @@ def _batches(
 
 
 class _Progress:
-    """One status line on a terminal (documents/s, ETA by bytes of files finished); nothing
-    when stderr is not a TTY."""
+    """One status line on a terminal: documents tagged, documents/s, and the share of the
+    archive's bytes read so far with an ETA from it; nothing (and no bookkeeping) when
+    disabled."""
 
     def __init__(self, enabled: bool, sizes: dict[str, int]) -> None:
         self.enabled = enabled
@@ -261,20 +262,24 @@ class _Progress:
         self.t0 = time.perf_counter()
         self.last = 0.0
 
-    def file_done(self, path: str) -> None:
-        self.done_bytes += self.sizes.get(path, 0) - self.partial.pop(path, 0)
+    def doc_read(self, d: Document) -> None:
+        """Count the bytes of a document as read (estimated from its text: a file holding many
+        documents, e.g. JSON Lines, advances before it is finished)."""
+        if not self.enabled:
+            return
+        have = self.partial.get(d.path, 0)
+        size = self.sizes.get(d.path, 0)
+        n = len(d.text.encode("utf-8")) // (4 if d.path.endswith(".gz") else 1)
+        add = min(n, max(size - have, 0))
+        self.partial[d.path] = have + add
+        self.done_bytes += add
 
-    def docs_done(self, batch: list[Document]) -> None:
-        self.docs += len(batch)
-        for d in batch:
-            size = self.sizes.get(d.path, 0)
-            have = self.partial.get(d.path, 0)
-            add = min(
-                len(d.text.encode("utf-8")) // (4 if d.path.endswith(".gz") else 1),
-                max(size - have, 0),
-            )
-            self.partial[d.path] = have + add
-            self.done_bytes += add
+    def file_done(self, path: str) -> None:
+        if self.enabled:
+            self.done_bytes += self.sizes.get(path, 0) - self.partial.pop(path, 0)
+
+    def docs_done(self, n: int) -> None:
+        self.docs += n
         self.show()
 
     def show(self, final: bool = False) -> None:
@@ -400,6 +405,7 @@ def tag_archive(
                     res.failures.append(item)
                     continue
                 res.n_documents += 1
+                prog.doc_read(item)
                 key = (item.doc_id, item.content_hash)
                 live.add(key)
                 if key in done:
@@ -434,7 +440,7 @@ def tag_archive(
                 classes=classes,
             )
             res.n_tagged += len(batch) - len(failed)
-            prog.docs_done(batch)
+            prog.docs_done(len(batch))
         if pending:
             store.commit(
                 {"errors": error_rows(pending, prov)},
@@ -443,6 +449,8 @@ def tag_archive(
                 docs=[],
                 classes=classes,
             )
+        if current[0]:
+            prog.file_done(current[0])
         prog.show(final=True)
 
         columns = {
