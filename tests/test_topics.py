@@ -144,3 +144,15 @@ def test_breakdowns(rows):
     w = np.eye(3)[[0, 1, 1, 2]]
     tb = topics_by(w, ["a", "a", "b", "b"])
     assert tb[(tb.group == "a") & (tb.topic == 1)]["dominant_share"].iloc[0] == 0.5
+
+
+def test_phrase_terms_only_join_adjacent_words():
+    # a stopword between two words must end the phrase, not vanish from it (the default
+    # Tokenizer drops stopwords, so phrases are cut with a tokenizer that keeps them)
+    from thaisme_nlp import Tokenizer
+
+    tm = TopicModel(ngram_max=2)
+    tm.tokenizer_ = Tokenizer()
+    (terms,) = tm._terms(["กลุ่มขอเงินทุนเพื่อขยายกิจการ"])
+    assert "เงินทุน" in terms
+    assert "เงินทุนขยายกิจการ" not in terms and "เงินทุนขยาย" not in terms

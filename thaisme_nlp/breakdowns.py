@@ -150,16 +150,20 @@ def themes_over_time(
     """Counts and shares of themes per period (``freq``: pandas offset alias, e.g. ``"YS"``,
     ``"QS"``, ``"MS"``). Text dates are parsed with :func:`parse_thai_date`; rows whose date
     cannot be read are left out and counted in ``attrs["undated"]``."""
-    d = df.copy()
-    dates = d[date_col].apply(parse_thai_date)
-    undated = int(dates.isna().sum())
-    d = d[dates.notna()].copy()
-    d["period"] = (
-        pd.to_datetime(dates[dates.notna()].astype(str)).dt.to_period(_period(freq)).dt.start_time
-    )
+    periods, ok = _periods(df[date_col], freq)
+    d = df[ok].copy()
+    d["period"] = periods.to_numpy()
     out = themes_by(d, "period", themes_col=themes_col, include_none=include_none)
-    out.attrs["undated"] = undated
+    out.attrs["undated"] = int((~ok).sum())
     return out
+
+
+def _periods(values: Iterable[Any], freq: str) -> tuple[pd.Series, np.ndarray]:
+    """Start of the period of each parsed date, and which values had a date at all."""
+    parsed = pd.Series([parse_thai_date(v) for v in values], dtype=object)
+    ok = parsed.notna().to_numpy()
+    periods = pd.to_datetime(parsed[ok].astype(str)).dt.to_period(_period(freq)).dt.start_time
+    return periods, ok
 
 
 def _period(freq: str) -> str:
@@ -202,9 +206,7 @@ def topics_by(doc_topic: np.ndarray, groups: Iterable[Any], name: str = "group")
 
 def topics_over_time(doc_topic: np.ndarray, dates: Iterable[Any], freq: str = "YS") -> pd.DataFrame:
     """:func:`topics_by` per period of parsed dates (undated documents left out)."""
-    parsed = pd.Series([parse_thai_date(x) for x in dates])
-    ok = parsed.notna().to_numpy()
-    periods = pd.to_datetime(parsed[ok].astype(str)).dt.to_period(_period(freq)).dt.start_time
+    periods, ok = _periods(dates, freq)
     out = topics_by(np.asarray(doc_topic)[ok], periods.tolist(), name="period")
     out.attrs["undated"] = int((~ok).sum())
     return out

@@ -31,6 +31,8 @@ from .text.segment import DEFAULT_MAX_CHARS, Statement, clauses, iter_statements
 from .text.tokenize import Tokenizer
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
 __all__ = [
@@ -39,9 +41,12 @@ __all__ = [
     "ThemeClassifier",
     "ThemeScore",
     "classify_feedback",
+    "resolve_model",
 ]
 
 MODEL_NAME = "thaisme.ThemeClassifier.v1"
+#: Statements shorter than this are not cut into clauses (the clause rule, evidence units).
+_MIN_CLAUSE_STATEMENT = 24
 
 
 # --------------------------------------------------------------------------------------------
@@ -370,16 +375,21 @@ class ThemeClassifier(Estimator):
         self.thresholds_ = np.full(len(self.classes_), fixed)
         self.cv_metrics_: dict[str, Any] = {}
         if self.cv and self.cv >= 2:
-            oof = self._oof_proba(texts, y)
+            oof, oof_clause = self._oof_proba(texts, y)
             if self.multi_label and self.threshold == "cv":
                 self.thresholds_ = _best_thresholds(y, oof)
-            if self.multi_label and self.clause_threshold is not None:
-                oof = self._combine(oof, self.oof_clause_)
-            del self.oof_clause_
+            if oof_clause is not None:
+                oof = self._combine(oof, oof_clause)
             self.cv_metrics_ = self._metrics(y, oof)
         return self
 
-    def _oof_proba(self, texts: list[str], y: np.ndarray) -> np.ndarray:
+    @property
+    def _clause_rule_on(self) -> bool:
+        return self.multi_label and self.clause_threshold is not None
+
+    def _oof_proba(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Out-of-fold probabilities, and the out-of-fold best clause scores when the clause
+        rule is on (``None`` otherwise)."""
         from sklearn.model_selection import StratifiedKFold
 
         strata = label_strata(y)
@@ -388,7 +398,7 @@ class ThemeClassifier(Estimator):
         if k < 2:
             raise NotEnoughDataError(f"{self.cv}-fold CV needs >= 2 examples per theme")
         oof = np.zeros(y.shape, dtype=float)
-        self.oof_clause_ = np.zeros(y.shape, dtype=float)
+        oof_clause = np.zeros(y.shape, dtype=float) if self._clause_rule_on else None
         folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.random_state)
         for tr, te in folds.split(texts, strata):
             feats = self._features()
@@ -396,9 +406,9 @@ class ThemeClassifier(Estimator):
             xte = feats.transform([texts[i] for i in te])
             coef, icpt = self._fit_linear(xtr, tr_y)
             oof[te] = self._proba_linear(xte, coef, icpt)
-            if self.multi_label and self.clause_threshold is not None:
-                self.oof_clause_[te] = self._clause_max([texts[i] for i in te], feats, coef, icpt)
-        return oof
+            if oof_clause is not None:
+                oof_clause[te] = self._clause_max([texts[i] for i in te], feats, coef, icpt)
+        return oof, oof_clause
 
     def _metrics(self, y: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
         from sklearn.metrics import f1_score
@@ -424,7 +434,7 @@ class ThemeClassifier(Estimator):
         for i in range(0, len(statements), batch):
             chunk = statements[i : i + batch]
             p = self._proba_linear(self.features_.transform(chunk), self.coef_, self.intercept_)
-            if self.multi_label and self.clause_threshold is not None:
+            if self._clause_rule_on:
                 # clauses matter only where a theme is in the band [support * thr, thr)
                 rows = np.flatnonzero(self._band(p).any(axis=1))
                 if len(rows):
@@ -450,7 +460,7 @@ class ThemeClassifier(Estimator):
         owners: list[int] = []
         texts: list[str] = []
         for k, st in enumerate(statements):
-            if len(st) >= 24:
+            if len(st) >= _MIN_CLAUSE_STATEMENT:
                 for c in clauses(st):
                     owners.append(k)
                     texts.append(c.text)
@@ -652,7 +662,7 @@ def _evidence_for(
 def _best_unit(model: ThemeClassifier, st: Statement, j: int) -> Statement:
     """The statement, or the clause of it that scores theme ``j`` higher than the whole does
     (then the evidence is that clause's, as the clause rule is what assigned the theme)."""
-    if not model.multi_label or model.clause_threshold is None or len(st.text) < 24:
+    if not model._clause_rule_on or len(st.text) < _MIN_CLAUSE_STATEMENT:
         return st
     parts = clauses(st.text)
     if not parts:
@@ -747,6 +757,18 @@ def _default_model() -> ThemeClassifier:
     return _DEFAULT_MODEL[0]
 
 
+def resolve_model(model: ThemeClassifier | str | Path | None = None) -> ThemeClassifier:
+    """The model a ``model=`` argument names: ``None`` → the shipped default model (loaded
+    once per process, shared), a :class:`ThemeClassifier` as it is, a path → :func:`load_model`."""
+    if model is None:
+        return _default_model()
+    if isinstance(model, ThemeClassifier):
+        return model
+    from .persist import load_model
+
+    return load_model(model)
+
+
 def classify_feedback(
     x: str | Iterable[str] | pd.Series,
     model: ThemeClassifier | str | None = None,
@@ -790,14 +812,7 @@ def classify_feedback(
     >>> sorted(r.theme_ids)
     ['financing', 'online_marketing']
     """
-    if model is None:
-        clf = _default_model()
-    elif isinstance(model, ThemeClassifier):
-        clf = model
-    else:
-        from .persist import load_model
-
-        clf = load_model(model)
+    clf = resolve_model(model)
     if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold}")
 

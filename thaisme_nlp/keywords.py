@@ -67,6 +67,24 @@ def phrase_ngrams(
     return out
 
 
+def phrases(
+    text: str, tok: Tokenizer, stop: frozenset[str], ngram_range: tuple[int, int]
+) -> list[str]:
+    """Candidate keyphrases of one text: :func:`phrase_ngrams` per whitespace-separated chunk
+    (Thai puts a space between clauses, so a phrase never crosses whitespace). ``tok`` must
+    keep stopwords, punctuation and numbers, or a phrase would join words that were not
+    adjacent."""
+    return [
+        p for chunk in normalize(text).split() for p in phrase_ngrams(tok(chunk), stop, ngram_range)
+    ]
+
+
+def phrase_tokenizer() -> Tokenizer:
+    """The tokenizer :func:`phrases` expects: everything kept, stopwords handled at phrase
+    edges instead."""
+    return Tokenizer(stopwords=False, keep_punct=True, keep_numbers=True)
+
+
 def extract_keywords(
     texts: Iterable[str] | pd.Series,
     top_n: int = 10,
@@ -120,18 +138,14 @@ def extract_keywords(
     if top_n < 1:
         raise ValueError(f"top_n must be >= 1, got {top_n}")
     columns = ["group", "term", "score", "doc_freq"]
-    tok = tokenizer or Tokenizer(stopwords=False, keep_punct=True, keep_numbers=True)
+    tok = tokenizer or phrase_tokenizer()
     stop = frozenset(stopwords) if stopwords is not None else thai_stopwords() | domain_stopwords()
-    # Thai puts a space between clauses: a phrase never crosses whitespace
-    phrases = [
-        [p for chunk in normalize(d).split() for p in phrase_ngrams(tok(chunk), stop, ngram_range)]
-        for d in docs
-    ]
-    if not any(phrases):
+    doc_phrases = [phrases(d, tok, stop, ngram_range) for d in docs]
+    if not any(doc_phrases):
         return pd.DataFrame(columns=columns)
     cv = CountVectorizer(analyzer=lambda x: x, min_df=min(min_df, len(docs)))
     try:
-        counts = cv.fit_transform(phrases).tocsr()
+        counts = cv.fit_transform(doc_phrases).tocsr()
     except ValueError:  # nothing left after min_df
         return pd.DataFrame(columns=columns)
     terms = cv.get_feature_names_out()

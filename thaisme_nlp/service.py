@@ -124,11 +124,10 @@ def create_app(model: Any = None, limits: ServiceLimits | None = None) -> FastAP
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from .classify import ThemeClassifier
-        from .persist import load_model
+        from .classify import resolve_model
 
         if "model" not in state:
-            state["model"] = model if isinstance(model, ThemeClassifier) else load_model(model)
+            state["model"] = resolve_model(model)
         # classification is CPU-bound: a few threads per worker are enough, and each extra
         # thread costs memory (its own malloc arena) without adding throughput
         import anyio.to_thread

@@ -125,18 +125,17 @@ class TopicModel(Estimator):
 
     # -- terms -------------------------------------------------------------------------------
     def _terms(self, texts: Sequence[str]) -> list[list[str]]:
-        from .keywords import phrase_ngrams
+        from .keywords import phrase_tokenizer, phrases
         from .resources import domain_stopwords, thai_stopwords
 
-        tok = self.tokenizer_
         texts = [_URL.sub(" ", t) for t in texts]  # links would make a topic of their own
         if self.ngram_max == 1:
+            tok = self.tokenizer_
             return [tok(t) for t in texts]
+        # phrases need every token kept, or an n-gram would join words that were not adjacent
+        ptok = phrase_tokenizer()
         stop = thai_stopwords() | domain_stopwords()
-        return [
-            [p for chunk in t.split() for p in phrase_ngrams(tok(chunk), stop, (1, self.ngram_max))]
-            for t in texts
-        ]
+        return [phrases(t, ptok, stop, (1, self.ngram_max)) for t in texts]
 
     def _seed_vectors(self, cb: Codebook) -> np.ndarray:
         """(themes, vocabulary) 0/1: the vocabulary terms that are, or are part of, a seed."""
@@ -197,8 +196,6 @@ class TopicModel(Estimator):
         )
         counts = cv.fit_transform([terms[i] for i in keep])
         self.vocabulary_ = cv.get_feature_names_out().astype(object)
-        doc_freq = np.asarray((counts > 0).sum(axis=0)).ravel()
-        self.doc_freq_ = doc_freq
         self._fit_docs = keep  # indices of the fitted documents, for representatives
         seeds = self._seed_vectors(cb) if self.seeded else np.zeros((0, counts.shape[1]))
         self.seed_vectors_ = seeds
@@ -275,7 +272,7 @@ class TopicModel(Estimator):
                     break
                 last = err
         self.n_iter_ = it
-        self.model_ = _FittedNMF(h, it)
+        self.model_ = _FittedNMF(h)
         self.doc_topic_ = w
 
     def _map_topics(
@@ -370,11 +367,12 @@ class TopicModel(Estimator):
 
         check_fitted(self, "model_")
         rows = []
+        top = self._top(n_terms)
         for m in self.topic_theme_map_:
             if m["theme"] is not None:
                 continue
             t = m["topic"]
-            terms = [self.vocabulary_[j] for j in self._top(n_terms)[t]]
+            terms = [self.vocabulary_[j] for j in top[t]]
             examples: list[str] = []
             if texts is not None:
                 order = np.argsort(-self.doc_topic_[:, t], kind="stable")
@@ -412,9 +410,8 @@ class TopicModel(Estimator):
 class _FittedNMF:
     """The fitted factor of guided NMF, with NMF's ``components_`` and ``transform``."""
 
-    def __init__(self, components: np.ndarray, max_iter: int) -> None:
+    def __init__(self, components: np.ndarray) -> None:
         self.components_ = components
-        self.max_iter = max_iter
 
     def transform(self, x: Any) -> np.ndarray:
         """Document weights for fixed topics: non-negative least squares by multiplicative

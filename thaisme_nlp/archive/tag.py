@@ -134,14 +134,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _load(spec: Any) -> ThemeClassifier:
-    from ..classify import ThemeClassifier, _default_model
-    from ..persist import load_model
+    from ..classify import resolve_model
 
-    if isinstance(spec, ThemeClassifier):
-        return spec
-    if spec is None:
-        return _default_model()
-    return load_model(spec)
+    return resolve_model(spec)
 
 
 def _init_worker(spec: Any) -> None:

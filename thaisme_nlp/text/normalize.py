@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -192,20 +192,29 @@ class OffsetText:
 def _apply(
     pattern: re.Pattern[str], repl: Repl, text: str, starts: list[int], ends: list[int]
 ) -> tuple[str, list[int], list[int]]:
+    """One rule over the text, keeping the offset map."""
+    edits = ((m.start(), m.end(), repl(m)) for m in pattern.finditer(text))
+    return _edit(edits, text, starts, ends)
+
+
+def _edit(
+    edits: Iterable[tuple[int, int, str]], text: str, starts: list[int], ends: list[int]
+) -> tuple[str, list[int], list[int]]:
+    """Replace the spans ``(s, e, replacement)`` (in order, not overlapping) and carry the map:
+    a replacement of the same length maps one to one (reordering keeps the set), any other
+    maps every output character to the whole span."""
     pieces: list[str] = []
     new_s: list[int] = []
     new_e: list[int] = []
     last = 0
-    for m in pattern.finditer(text):
-        s, e = m.span()
-        r = repl(m)
-        if r == m.group():
+    for s, e, r in edits:
+        if r == text[s:e]:
             continue
         pieces.append(text[last:s])
         new_s.extend(starts[last:s])
         new_e.extend(ends[last:s])
         pieces.append(r)
-        if len(r) == e - s:  # same length: characters map one to one (reordering keeps the set)
+        if len(r) == e - s:
             new_s.extend(starts[s:e])
             new_e.extend(ends[s:e])
         elif r:
@@ -225,30 +234,15 @@ def _is_follower(c: str) -> bool:
     return bool(unicodedata.combining(c)) or 0x1160 <= o <= 0x11FF or 0xD7B0 <= o <= 0xD7FF
 
 
-def _nfc_by_starter(
-    text: str, starts: list[int], ends: list[int]
-) -> tuple[str, list[int], list[int]]:
-    """NFC applied to each run of a starter and the characters that combine with it; every
-    output character maps to its run (one to one when the run keeps its length)."""
-    pieces: list[str] = []
-    new_s: list[int] = []
-    new_e: list[int] = []
+def _starter_runs(text: str) -> Iterator[tuple[int, int, str]]:
+    """Each run of a starter and the characters that combine with it, with its NFC."""
     i, n = 0, len(text)
     while i < n:
         j = i + 1
         while j < n and _is_follower(text[j]):
             j += 1
-        run = text[i:j]
-        r = unicodedata.normalize("NFC", run)
-        pieces.append(r)
-        if len(r) == j - i:
-            new_s.extend(starts[i:j])
-            new_e.extend(ends[i:j])
-        else:
-            new_s.extend([starts[i]] * len(r))
-            new_e.extend([ends[j - 1]] * len(r))
+        yield i, j, unicodedata.normalize("NFC", text[i:j])
         i = j
-    return "".join(pieces), new_s, new_e
 
 
 def normalize_with_offsets(
@@ -282,7 +276,7 @@ def normalize_with_offsets(
             # what the fast path misses: a character whose NFC is not itself (composition
             # exclusions such as U+0A33 decompose), marks outside the ranges above, Hangul
             # jamo that compose across characters. NFC per starter and its followers.
-            text, starts, ends = _nfc_by_starter(text, starts, ends)
+            text, starts, ends = _edit(_starter_runs(text), text, starts, ends)
     for flag, pattern, repl in _RULES:
         if getattr(cfg, flag):
             text, starts, ends = _apply(pattern, repl, text, starts, ends)
