@@ -23,7 +23,7 @@ from thaisme_nlp.errors import ArchiveReadError
 MINUTES = (
     "รายงานการประชุมคณะทำงานส่งเสริมวิสาหกิจชุมชน ครั้งที่ ๓/๒๕๖๖\n"
     "วาระที่ ๓ นางสมใจ ใจดี แจ้งว่ากลุ่มขอกู้เงินจากธนาคารไม่ผ่านเพราะไม่มีหลักทรัพย์ค้ำประกัน\n"
-    "มติที่ประชุม รับทราบ และมอบหมายสำนักงานพัฒนาชุมชนจังหวัดประสานธนาคารเพื่อการเกษตร\n"
+    "มติที่ประชุม รับทราบ และมอบหมายสำนักงานพัฒนาชุมชนจังหวัดประสานธนาคารเพื่อการเกษตรและสหกรณ์การเกษตร (ธ.ก.ส.)\n"
 )
 
 
@@ -170,7 +170,7 @@ def test_jsonl_and_gz_bad_lines_become_failures(tmp_path):
 
 
 def test_large_text_file_is_streamed_in_parts_that_rebuild_it(tmp_path):
-    line = "ผู้แทนหอการค้าเสนอให้จัดงานแสดงสินค้าประจำปีที่ตัวจังหวัด\n"
+    line = "ผู้แทนหอการค้าเสนอให้จัดงานแสดงสินค้าประจำปีในตัวจังหวัด\n"
     text = line * 400
     (tmp_path / "big.txt").write_bytes(text.encode("cp874"))
     docs = _docs(iter_archive(tmp_path, part_chars=1000))
