@@ -69,3 +69,22 @@ def test_offsets_survive_characters_that_nfc_decomposes():
     assert o.to_original(k, k + 2) == (text.index("ขอ"), text.index("ขอ") + 2)
     j = o.text.index("\u0a32")
     assert o.to_original(j, j + 2) == (text.index("\u0a33"), text.index("\u0a33") + 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # found by hypothesis: one pass of the old separate rules left "่ั้", the next "ั้"
+        ("\u0e48\u0e49\u0e31", "\u0e31\u0e49"),
+        ("ก\u0e31\u0e48\u0e31", "ก\u0e31\u0e48"),  # the vowel typed twice around the tone
+        ("ก\u0e48\u0e38\u0e49\u0e34", "ก\u0e38\u0e34\u0e49"),  # vowels first, the last tone wins
+        ("ก\u0e49\u0e4c\u0e48", "ก\u0e49\u0e4c\u0e48"),  # a thanthakhat stays between them
+        ("\u0e48\u0e31\u0e3a", "\u0e31\u0e3a\u0e48"),  # phinthu in NFC order, before the tone
+    ],
+)
+def test_mark_runs_reach_their_canonical_form_in_one_pass(text, expected):
+    from thaisme_nlp import normalize, normalize_with_offsets
+
+    assert normalize(text) == expected
+    assert normalize(expected) == expected
+    assert normalize_with_offsets(text).text == expected

@@ -78,8 +78,46 @@ def _ws(m: re.Match[str]) -> str:
 
 _THAI_DIGITS = {ord(c): ord("0") + i for i, c in enumerate("๐๑๒๓๔๕๖๗๘๙")}
 
+
 # (config flag, pattern, replacement). Order matters: invisible characters go first so that
 # they cannot hide a typing error from the Thai rules (ก\u200b่ า).
+def _mark_run(run: str) -> str:
+    """Canonical form of a run of Thai combining marks: between signs that stay where they are
+    (็ ์ ํ ๎), the above/below vowels and phinthu come first (in NFC order), then the tone
+    mark — the last of several wins — and a mark repeated next to itself is kept once.
+
+    One pass, and its result is a fixed point: the separate rules it replaces (doubled mark;
+    tone typed before a vowel; two tones in a row) could each undo what another left, so
+    ``normalize`` was not idempotent: "่้ั" became "่ั้" in one pass and "ั้" in the next.
+    """
+    out: list[str] = []
+    vowels: list[str] = []
+    tone = ""
+
+    def put(c: str) -> None:
+        if not out or out[-1] != c:
+            out.append(c)
+
+    def flush() -> None:
+        # NFC order inside the group (phinthu ccc 9 < below vowels 103 < tones 107)
+        for v in unicodedata.normalize("NFC", "".join(vowels)):
+            put(v)
+        if tone:
+            put(tone)
+
+    for c in run:
+        if c in _TONES:
+            tone = c
+        elif c in _ABOVE_BELOW or c == "\u0e3a":
+            vowels.append(c)
+        else:
+            flush()
+            vowels, tone = [], ""
+            put(c)
+    flush()
+    return "".join(out)
+
+
 _RULES: list[tuple[str, re.Pattern[str], Repl]] = [
     (
         "remove_invisible",
@@ -89,16 +127,27 @@ _RULES: list[tuple[str, re.Pattern[str], Repl]] = [
         ),
         _const(""),
     ),
+    # a run of marks on one consonant, in the order a careful typist leaves it
+    ("fix_thai", re.compile(f"[{_MARKS}]{{2,}}"), lambda m: _mark_run(m.group())),
     # ํ (nikhahit) + optional tone + า  → tone + ำ  ;  tone + ํ + า is covered too
     ("fix_thai", re.compile(f"\u0e4d([{_TONES}]?)\u0e32"), _group("\\1\u0e33")),
-    ("fix_thai", re.compile(f"([{_MARKS}])\\1+"), _group("\\1")),
-    ("fix_thai", re.compile(f"([{_TONES}])([{_ABOVE_BELOW}])"), _group("\\2\\1")),
-    ("fix_thai", re.compile(f"[{_TONES}]+([{_TONES}])"), _group("\\1")),
     ("fix_thai", re.compile("\u0e40\u0e40"), _const("\u0e41")),
     # three or more of the same Thai letter or vowel (not digits, not ๆ which is fine doubled)
     ("fold_repeats", re.compile("([\u0e01-\u0e45\u0e47-\u0e4e])\\1{2,}"), _group("\\1")),
     ("fold_whitespace", re.compile(r"\s*\n\s*|[^\S\n]{2,}|[^\S\n ]"), _ws),
 ]
+
+
+# The rules by flag, in order. The Thai rules run again until nothing changes (a sara am
+# composed from ํ + tone + า can leave two tones side by side, which the mark-run rule then
+# settles); three passes are more than any real text needs.
+_GROUPS: list[tuple[str, list[tuple[str, re.Pattern[str], Repl]]]] = []
+for _rule in _RULES:
+    if _GROUPS and _GROUPS[-1][0] == _rule[0]:
+        _GROUPS[-1][1].append(_rule)
+    else:
+        _GROUPS.append((_rule[0], [_rule]))
+_PASSES = {"fix_thai": 3, "remove_invisible": 1, "fold_repeats": 1, "fold_whitespace": 1}
 
 
 # Anything any rule could change. Most statements hold none of it, and a few searches that
@@ -157,9 +206,15 @@ def normalize(text: str, config: NormalizeConfig | None = None, **overrides: Any
         text = unicodedata.normalize("NFC", text)
     elif cfg == DEFAULT_CONFIG and _clean(text):
         return text.strip()
-    for flag, pattern, repl in _RULES:
-        if getattr(cfg, flag):
-            text = pattern.sub(repl, text)
+    for flag, rules in _GROUPS:
+        if not getattr(cfg, flag):
+            continue
+        for _ in range(_PASSES[flag]):
+            before = text
+            for _, pattern, repl in rules:
+                text = pattern.sub(repl, text)
+            if text == before:
+                break
     if cfg.thai_digits:
         text = text.translate(_THAI_DIGITS)
     if cfg.fold_whitespace:
@@ -277,9 +332,15 @@ def normalize_with_offsets(
             # exclusions such as U+0A33 decompose), marks outside the ranges above, Hangul
             # jamo that compose across characters. NFC per starter and its followers.
             text, starts, ends = _edit(_starter_runs(text), text, starts, ends)
-    for flag, pattern, repl in _RULES:
-        if getattr(cfg, flag):
-            text, starts, ends = _apply(pattern, repl, text, starts, ends)
+    for flag, rules in _GROUPS:
+        if not getattr(cfg, flag):
+            continue
+        for _ in range(_PASSES[flag]):
+            before = text
+            for _, pattern, repl in rules:
+                text, starts, ends = _apply(pattern, repl, text, starts, ends)
+            if text == before:
+                break
     if cfg.thai_digits:
         text = text.translate(_THAI_DIGITS)
     if cfg.fold_whitespace:
