@@ -255,9 +255,10 @@ def _apply(
 def _edit(
     edits: Iterable[tuple[int, int, str]], text: str, starts: list[int], ends: list[int]
 ) -> tuple[str, list[int], list[int]]:
-    """Replace the spans ``(s, e, replacement)`` (in order, not overlapping) and carry the map:
-    a replacement of the same length maps one to one (reordering keeps the set), any other
-    maps every output character to the whole span."""
+    """Replace the spans ``(s, e, replacement)`` (in order, not overlapping) and carry the map.
+    A replacement no longer than its span maps position by position and its last character
+    takes the rest of the span, so spans stay in order and never overlap (a reordering keeps
+    the set of positions); a longer one maps every character to the whole span."""
     pieces: list[str] = []
     new_s: list[int] = []
     new_e: list[int] = []
@@ -269,12 +270,14 @@ def _edit(
         new_s.extend(starts[last:s])
         new_e.extend(ends[last:s])
         pieces.append(r)
-        if len(r) == e - s:
-            new_s.extend(starts[s:e])
-            new_e.extend(ends[s:e])
-        elif r:
-            new_s.extend([starts[s]] * len(r))
-            new_e.extend([ends[e - 1]] * len(r))
+        k = len(r)
+        if k and k <= e - s:  # kept or shrunk: position by position, the last takes the rest
+            new_s.extend(starts[s : s + k])
+            new_e.extend(ends[s : s + k - 1])
+            new_e.append(ends[e - 1])
+        elif k:  # grown (a character NFC decomposes): all map to the whole span
+            new_s.extend([starts[s]] * k)
+            new_e.extend([ends[e - 1]] * k)
         last = e
     if last == 0 and not pieces:
         return text, starts, ends
