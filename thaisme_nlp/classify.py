@@ -589,7 +589,10 @@ class ThemeClassifier(Estimator):
             doc = self.decide(proba.max(axis=0, keepdims=True))[0]
             themes = [self.classes_[j] for j in np.flatnonzero(doc)]
         index = {c: j for j, c in enumerate(self.classes_)}
-        return {t: _evidence_for(self, text, statements, proba, index[t], top_k) for t in themes}
+        cache: dict[Any, Any] = {}
+        return {
+            t: _evidence_for(self, text, statements, proba, index[t], top_k, cache) for t in themes
+        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -642,7 +645,13 @@ def _evidence_for(
     proba: np.ndarray,
     j: int,
     top_k: int,
+    cache: dict[Any, Any] | None = None,
 ) -> list[Evidence]:
+    """Evidence spans of theme ``j`` in ``text``. ``cache`` (a dict the caller keeps for the
+    themes of one text or batch) holds what does not depend on the theme: clause scores and
+    each unit's token attributions."""
+    if cache is None:
+        cache = {}
     thr = model.thresholds_[j] if model.multi_label else 0.0
     spans: list[Evidence] = []
     order = np.argsort(-proba[:, j], kind="stable")
@@ -650,7 +659,8 @@ def _evidence_for(
         # statements that carry the theme; at least the best one
         if spans and proba[si, j] < thr:
             break
-        spans.extend(_statement_evidence(model, _best_unit(model, statements[si], j), j))
+        unit = _best_unit(model, statements[si], j, cache)
+        spans.extend(_statement_evidence(model, unit, j, cache))
     spans.sort(key=lambda e: -e.weight)
     if spans:  # drop crumbs: spans far weaker than the strongest one
         spans = [e for e in spans if e.weight >= 0.15 * spans[0].weight]
@@ -659,18 +669,31 @@ def _evidence_for(
     ]
 
 
-def _best_unit(model: ThemeClassifier, st: Statement, j: int) -> Statement:
+def _best_unit(
+    model: ThemeClassifier, st: Statement, j: int, cache: dict[Any, Any] | None = None
+) -> Statement:
     """The statement, or the clause of it that scores theme ``j`` higher than the whole does
     (then the evidence is that clause's, as the clause rule is what assigned the theme)."""
     if not model._clause_rule_on or len(st.text) < _MIN_CLAUSE_STATEMENT:
         return st
-    parts = clauses(st.text)
-    if not parts:
+    key = ("clauses", st.text)
+    hit = cache.get(key) if cache is not None else None
+    if hit is None:
+        parts = clauses(st.text)
+        p_all = None
+        if parts:
+            p_all = model._proba_linear(
+                model.features_.transform([st.text, *(c.text for c in parts)]),
+                model.coef_,
+                model.intercept_,
+            )
+        hit = (parts, p_all)
+        if cache is not None:
+            cache[key] = hit
+    parts, p_all = hit
+    if not parts or p_all is None:
         return st
-    feats = model.features_
-    p = model._proba_linear(
-        feats.transform([st.text, *(c.text for c in parts)]), model.coef_, model.intercept_
-    )[:, j]
+    p = p_all[:, j]
     k = int(np.argmax(p[1:]))
     if p[1 + k] <= p[0]:
         return st
@@ -678,45 +701,85 @@ def _best_unit(model: ThemeClassifier, st: Statement, j: int) -> Statement:
     return Statement(st.start + c.start, st.start + c.end, c.text)
 
 
-def _statement_evidence(model: ThemeClassifier, st: Statement, j: int) -> list[Evidence]:
+@dataclass(frozen=True)
+class _Attribution:
+    """What explaining one unit needs whatever the theme: its tokens (positions in the
+    normalized text, mapped back through ``off``) and ``matrix`` (tokens × features), the share
+    of each feature's tf-idf value that each token carries, so that a theme's token scores are
+    ``matrix @ coef[theme]``."""
+
+    off: Any
+    tokens: list[Any]
+    matrix: Any
+
+
+def _attribution(model: ThemeClassifier, text: str) -> _Attribution | None:
+    import scipy.sparse as sp
+
     feats = model.features_
-    off = normalize_with_offsets(st.text)
+    off = normalize_with_offsets(text)
     norm = off.text
     if not norm:
-        return []
-    coef = model.coef_[j].astype(np.float64)
+        return None
     x = feats.transform_normalized([norm]).tocsr()
     value = dict(zip(x.indices.tolist(), x.data.tolist()))
-
     tokens = feats.tokenizer_.tokenize_with_spans(norm)
-    score = np.zeros(len(tokens))
-    # word n-grams: contribution shared by the tokens of each occurrence
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    # word n-grams: a feature's value is shared by its occurrences, then by their tokens
     forms = [t.text for t in tokens]
     spans = [
         (i, i + n) for n in range(1, feats.word_ngram_max + 1) for i in range(len(forms) - n + 1)
     ]
-    cols = feats.word_vectorizer_.lookup([" ".join(forms[a:b]) for a, b in spans])
+    found = feats.word_vectorizer_.lookup([" ".join(forms[a:b]) for a, b in spans])
     occurrences: dict[int, list[tuple[int, int]]] = {}
-    for (a, b), col in zip(spans, cols.tolist()):
+    for (a, b), col in zip(spans, found.tolist()):
         if col >= 0:
             occurrences.setdefault(col, []).append((a, b))
     for col, occ in occurrences.items():
-        c = value.get(col, 0.0) * coef[col] / len(occ)
+        v = value.get(col, 0.0) / len(occ)
         for a, b in occ:
-            score[a:b] += c / (b - a)
-    # char n-grams: contribution shared by the characters covered, then summed per token
-    if feats.char_vectorizer_ is not None:
-        per_char = np.zeros(len(norm))
-        base = feats.n_word_features_
-        found = feats.char_vectorizer_.find(norm)
-        counts: dict[int, int] = {}
-        for col, _, _ in found:
-            counts[col] = counts.get(col, 0) + 1
-        for col, a, b in found:
-            c = value.get(base + col, 0.0) * coef[base + col] / counts[col]
-            per_char[a:b] += c / (b - a)
+            for i in range(a, b):
+                rows.append(i)
+                cols.append(col)
+                vals.append(v / (b - a))
+    # char n-grams: shared by the occurrences, then by the characters covered; a token
+    # collects the shares of its characters (characters between tokens are dropped)
+    if feats.char_vectorizer_ is not None and tokens:
+        owner = np.full(len(norm), -1, dtype=np.int64)
         for i, t in enumerate(tokens):
-            score[i] += per_char[t.start : t.end].sum()
+            owner[t.start : t.end] = i
+        base = feats.n_word_features_
+        hits = feats.char_vectorizer_.find(norm)
+        counts: dict[int, int] = {}
+        for col, _, _ in hits:
+            counts[col] = counts.get(col, 0) + 1
+        for col, a, b in hits:
+            v = value.get(base + col, 0.0) / counts[col] / (b - a)
+            for i in owner[a:b].tolist():
+                if i >= 0:
+                    rows.append(i)
+                    cols.append(base + col)
+                    vals.append(v)
+    matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(tokens), x.shape[1]))
+    return _Attribution(off, tokens, matrix)
+
+
+def _statement_evidence(
+    model: ThemeClassifier, st: Statement, j: int, cache: dict[Any, Any] | None = None
+) -> list[Evidence]:
+    key = ("attribution", st.text)
+    if cache is not None and key in cache:
+        att = cache[key]
+    else:
+        att = _attribution(model, st.text)
+        if cache is not None:
+            cache[key] = att
+    if att is None:
+        return []
+    tokens = att.tokens
+    score = att.matrix @ model.coef_[j].astype(np.float64)
     # merge runs of adjacent positive tokens
     out: list[Evidence] = []
     i = 0
@@ -727,7 +790,7 @@ def _statement_evidence(model: ThemeClassifier, st: Statement, j: int) -> list[E
         k = i
         while k + 1 < len(tokens) and score[k + 1] > 0 and tokens[k + 1].start - tokens[k].end <= 1:
             k += 1
-        s, e = off.to_original(tokens[i].start, tokens[k].end)
+        s, e = att.off.to_original(tokens[i].start, tokens[k].end)
         out.append(
             Evidence(
                 st.start + s,
@@ -864,13 +927,14 @@ def _classify_many(
         block = st_proba[pos : pos + len(st)]
         pos += len(st)
         themes = []
+        cache: dict[Any, Any] = {}  # what the evidence of this text's themes shares
         for j in np.argsort(-proba[i], kind="stable"):
             if not pred[i, j]:
                 continue
             cid = str(clf.classes_[j])
             ev: tuple[Evidence, ...] = ()
             if explain:
-                ev = tuple(_evidence_for(clf, text, st, block, int(j), top_k))
+                ev = tuple(_evidence_for(clf, text, st, block, int(j), top_k, cache))
             th = labels.get(cid)
             themes.append(
                 ThemeScore(

@@ -185,17 +185,27 @@ class CharNgramVectorizer(Estimator):
         return np.array([decode_key(k) for k in self.vocabulary_keys_], dtype=object)
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
-        """Occurrences of vocabulary n-grams in ``text``: ``(column, start, end)``."""
+        """Occurrences of vocabulary n-grams in ``text``: ``(column, start, end)``, by n, then
+        by position."""
         check_fitted(self, "vocabulary_keys_")
-        out = []
-        for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
-            for i in range(len(text) - n + 1):
-                key = 0
-                for ch in text[i : i + n]:
-                    key = (key << _BITS) | ord(ch)
-                j = int(np.searchsorted(self.vocabulary_keys_, key))
-                if j < len(self.vocabulary_keys_) and self.vocabulary_keys_[j] == key:
-                    out.append((j, i, i + n))
+        vocab = self.vocabulary_keys_
+        if not text or not len(vocab):
+            return []
+        codes, _ = _codes([text])
+        lo, hi = self.ngram_range
+        out: list[tuple[int, int, int]] = []
+        key = codes.copy()
+        ok = codes != 0
+        for n in range(1, hi + 1):
+            if n > 1:
+                nxt = np.zeros(len(codes), dtype=np.int64)
+                nxt[: len(codes) - n + 1] = codes[n - 1 :]
+                key = (key << _BITS) | nxt
+                ok &= nxt != 0
+            if n >= lo:
+                j = np.minimum(np.searchsorted(vocab, key), len(vocab) - 1)
+                hit = np.flatnonzero(ok & (vocab[j] == key))
+                out.extend(zip(j[hit].tolist(), hit.tolist(), (hit + n).tolist()))
         return out
 
 

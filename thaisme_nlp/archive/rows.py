@@ -170,8 +170,9 @@ def tag_documents(
                 text = texts[r]
                 unit = [Statement(0, len(text), text)]
                 ev = {}
+                shared: dict[Any, Any] = {}
                 for j in order:
-                    spans = _evidence_for(model, text, unit, proba_u[u : u + 1], j, top_k)
+                    spans = _evidence_for(model, text, unit, proba_u[u : u + 1], j, top_k, shared)
                     if spans:
                         ev[classes[j]] = [
                             (x.start, x.end, x.text, list(x.terms), round(x.weight, 6))
