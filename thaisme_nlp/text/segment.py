@@ -85,6 +85,10 @@ _MARKER = re.compile(r"(?:" + _NUM + r"[.)]|\(" + _NUM + r"\)|[-–—•●▪�
 _HAS_WORD = re.compile(r"\w")
 _SPACE = re.compile(r"\s+")
 _THAI = "\u0e01-\u0e4f"
+# A conjunction that opens a clause only links it to the one before; it says nothing about
+# what the clause asks for, and scoring it with the clause pulls the clause toward whatever
+# themes the conjunction happened to co-occur with in training.
+_CLAUSE_LINK = re.compile(r"(?:และ|แล้วก็|รวมทั้ง|รวมถึง|พร้อมทั้ง|อีกทั้ง|หรือ)\s*(?=[\u0e01-\u0e4e])")
 _THAI_GAP = re.compile(f"[{_THAI})\"”'’](\\s+)(?=[{_THAI}\"“'‘(])")
 
 
@@ -170,10 +174,11 @@ def iter_statements(
 def clauses(text: str, min_chars: int = 12) -> list[Statement]:
     """The clauses of one statement: pieces between whitespace that has Thai on both sides
     (Thai writes a space between clauses), merged until each has ``min_chars`` characters.
-    Returns ``[]`` when there are fewer than two. Offsets are into ``text``.
+    A conjunction opening a clause (และ, แล้วก็, รวมทั้ง, หรือ …) is left out of it. Returns
+    ``[]`` when there are fewer than two. Offsets are into ``text``.
 
     >>> [c.text for c in clauses("อยากได้สินเชื่อดอกเบี้ยต่ำ และช่วยหาช่องทางขายออนไลน์")]
-    ['อยากได้สินเชื่อดอกเบี้ยต่ำ', 'และช่วยหาช่องทางขายออนไลน์']
+    ['อยากได้สินเชื่อดอกเบี้ยต่ำ', 'ช่วยหาช่องทางขายออนไลน์']
     """
     out: list[Statement] = []
     start = 0
@@ -186,7 +191,13 @@ def clauses(text: str, min_chars: int = 12) -> list[Statement]:
             else:
                 out.append(Statement(start, gs, text[start:gs]))
             start = ge
-    return out if len(out) > 1 else []
+    if len(out) < 2:
+        return []
+    for k, c in enumerate(out):
+        m = _CLAUSE_LINK.match(c.text)
+        if m and m.end() < len(c.text):
+            out[k] = Statement(c.start + m.end(), c.end, c.text[m.end() :])
+    return out
 
 
 def _trim(document: str, s: int, e: int) -> tuple[int, int] | None:
