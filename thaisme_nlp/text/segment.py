@@ -83,6 +83,7 @@ _BREAK_WORDS = (
 _MAYBE_NUMBERED = re.compile(r"\s\(?[0-9๐-๙]{1,3}[.)]")
 _MARKER = re.compile(r"(?:" + _NUM + r"[.)]|\(" + _NUM + r"\)|[-–—•●▪◦■□➢►✓*])\s+|[•●▪◦■□➢►✓]")
 _HAS_WORD = re.compile(r"\w")
+_CLOSING_NUM = re.compile(_NUM + r"\)")
 _SPACE = re.compile(r"\s+")
 _THAI = "\u0e01-\u0e4f"
 # A conjunction that opens a clause only links it to the one before; it says nothing about
@@ -155,7 +156,7 @@ def iter_statements(
         ls, le = line.span()
         text = line.group()
         if any(w in text for w in _BREAK_WORDS) or _MAYBE_NUMBERED.search(text):
-            bounds = [ls, *(m.end() + ls for m in _INLINE_BREAK.finditer(text)), le]
+            bounds = [ls, *(b + ls for b in _inline_breaks(text)), le]
         else:
             bounds = [ls, le]
         for s, e in itertools.pairwise(bounds):
@@ -169,6 +170,21 @@ def iter_statements(
                 yield from _crf_split(document, s, e)
             else:
                 yield from _pack(document, s, e, max_chars, min_chars)
+
+
+def _inline_breaks(line: str) -> Iterator[int]:
+    """Where statements start inside ``line``. "๖๕) " after an unclosed "(" closes a
+    parenthesis — "วันนี้ (24 ม.ค. 65) เวลา …", the datelines of government releases — and is
+    not a numbered item."""
+    last = 0
+    for m in _INLINE_BREAK.finditer(line):
+        b = m.end()
+        if _CLOSING_NUM.match(line, b):
+            before = line[last : m.start()]
+            if before.count("(") > before.count(")"):
+                continue
+        last = b
+        yield b
 
 
 def clauses(text: str, min_chars: int = 12) -> list[Statement]:
