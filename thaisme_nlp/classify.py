@@ -145,8 +145,11 @@ class ThemeClassifier(Estimator):
         Minimum document frequency of a feature.
     C : float
         Inverse regularization strength of the logistic regressions.
-    class_weight : {"balanced", None}
-        Class weights of each binary model.
+    class_weight : {None, "balanced"}
+        Class weights of each binary model. ``None`` (the default): the per-theme thresholds
+        tuned by cross-validation already place the decision, and "balanced" weights made the
+        model read a theme into any statement sharing one word with its positives (a page's
+        "พิมพ์" → packaging 0.83); it lost on every measure in docs/model-design.md.
     augment : float
         Add ``augment * n`` synthetic training statements, each two training statements joined
         with a space and labelled with the union of their labels. A linear model on normalized
@@ -205,11 +208,11 @@ class ThemeClassifier(Estimator):
         char_weight: float = 1.0,
         min_df: int = 2,
         C: float = 10.0,
-        class_weight: str | None = "balanced",
+        class_weight: str | None = None,
         nb_scale: bool = False,
         seed_weight: float = 0.0,
         augment: float = 1.0,
-        clause_threshold: float | None = 0.7,
+        clause_threshold: float | None = 0.6,
         clause_support: float = 0.5,
         threshold: float | str = "cv",
         cv: int = 5,

@@ -359,9 +359,10 @@ def run_evaluation(
         lines += [
             f"## Unseen writers: trained on round 1 ({int(r1.sum())}), tested on round 2 ({int(r2.sum())})",
             "",
-            "The corpus was written in two rounds by different writers; round 2 also brings the",
-            "government-news register, absent from round 1. This is closer to new, real text than",
-            "cross-validation, where folds share writers and situations.",
+            "The corpus was written in rounds by different writers; round 2 also brings the",
+            "government-news register, absent from round 1 (the later rounds take part in",
+            "neither side here). This is closer to new, real text than cross-validation, where",
+            "folds share writers and situations.",
             "",
             *_tables("Round-2 statements", gen, classes),
         ]
