@@ -11,7 +11,7 @@ n-gram id decodes back to its text for explanations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,22 @@ def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, doc
 
 
+def _packed(codes: np.ndarray, lo: int, hi: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """For n = lo..hi: ``(n, key, ok)`` where ``key[i]`` packs the n code points starting at i
+    and ``ok[i]`` says the n-gram stays inside one text (crosses no 0 separator)."""
+    total = len(codes)
+    key = codes.copy()
+    ok = codes != 0
+    for n in range(1, hi + 1):
+        if n > 1:  # extend every n-1-gram starting at i by the code at i + n - 1
+            nxt = np.zeros(total, dtype=np.int64)
+            nxt[: total - n + 1] = codes[n - 1 :]
+            key = (key << _BITS) | nxt
+            ok = ok & (nxt != 0)
+        if n >= lo:
+            yield n, key, ok
+
+
 def _ngram_keys(
     codes: np.ndarray, doc: np.ndarray, lo: int, hi: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -55,17 +71,9 @@ def _ngram_keys(
     total = len(codes)
     keys = np.zeros((hi - lo + 1, total), dtype=np.int64)
     valid = np.zeros((hi - lo + 1, total), dtype=bool)
-    key = codes.copy()
-    ok = codes != 0
-    for n in range(1, hi + 1):
-        if n > 1:  # extend every n-1-gram starting at i by the code at i + n - 1
-            nxt = np.zeros(total, dtype=np.int64)
-            nxt[: total - n + 1] = codes[n - 1 :]
-            key = (key << _BITS) | nxt
-            ok &= nxt != 0
-        if n >= lo:
-            keys[n - lo] = key
-            valid[n - lo] = ok
+    for n, key, ok in _packed(codes, lo, hi):
+        keys[n - lo] = key
+        valid[n - lo] = ok
     flat_valid = valid.T.ravel()
     return keys.T.ravel()[flat_valid], np.repeat(doc, hi - lo + 1)[flat_valid]
 
@@ -192,20 +200,11 @@ class CharNgramVectorizer(Estimator):
         if not text or not len(vocab):
             return []
         codes, _ = _codes([text])
-        lo, hi = self.ngram_range
         out: list[tuple[int, int, int]] = []
-        key = codes.copy()
-        ok = codes != 0
-        for n in range(1, hi + 1):
-            if n > 1:
-                nxt = np.zeros(len(codes), dtype=np.int64)
-                nxt[: len(codes) - n + 1] = codes[n - 1 :]
-                key = (key << _BITS) | nxt
-                ok &= nxt != 0
-            if n >= lo:
-                j = np.minimum(np.searchsorted(vocab, key), len(vocab) - 1)
-                hit = np.flatnonzero(ok & (vocab[j] == key))
-                out.extend(zip(j[hit].tolist(), hit.tolist(), (hit + n).tolist()))
+        for n, key, ok in _packed(codes, *self.ngram_range):
+            j = np.minimum(np.searchsorted(vocab, key), len(vocab) - 1)
+            hit = np.flatnonzero(ok & (vocab[j] == key))
+            out.extend(zip(j[hit].tolist(), hit.tolist(), (hit + n).tolist()))
         return out
 
 

@@ -16,7 +16,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from ..errors import check_text
 
@@ -149,6 +150,29 @@ for _rule in _RULES:
         _GROUPS.append((_rule[0], [_rule]))
 _PASSES = {"fix_thai": 3, "remove_invisible": 1, "fold_repeats": 1, "fold_whitespace": 1}
 
+_State = TypeVar("_State")
+
+
+def _run_rules(
+    cfg: NormalizeConfig,
+    state: _State,
+    apply: Callable[[re.Pattern[str], Repl, _State], _State],
+    text_of: Callable[[_State], str],
+) -> _State:
+    """The enabled rule groups in order, each repeated (up to its number of passes) until a
+    pass changes nothing. ``state`` is the text for :func:`normalize` and the text with its
+    offset map for :func:`normalize_with_offsets`; ``apply`` runs one rule on it."""
+    for flag, rules in _GROUPS:
+        if not getattr(cfg, flag):
+            continue
+        for _ in range(_PASSES[flag]):
+            before = text_of(state)
+            for _, pattern, repl in rules:
+                state = apply(pattern, repl, state)
+            if text_of(state) == before:
+                break
+    return state
+
 
 # Anything any rule could change. Most statements hold none of it, and a few searches that
 # each start with one character class (which the regex engine scans for quickly) cost much less
@@ -206,15 +230,7 @@ def normalize(text: str, config: NormalizeConfig | None = None, **overrides: Any
         text = unicodedata.normalize("NFC", text)
     elif cfg == DEFAULT_CONFIG and _clean(text):
         return text.strip()
-    for flag, rules in _GROUPS:
-        if not getattr(cfg, flag):
-            continue
-        for _ in range(_PASSES[flag]):
-            before = text
-            for _, pattern, repl in rules:
-                text = pattern.sub(repl, text)
-            if text == before:
-                break
+    text = _run_rules(cfg, text, lambda pattern, repl, t: pattern.sub(repl, t), lambda t: t)
     if cfg.thai_digits:
         text = text.translate(_THAI_DIGITS)
     if cfg.fold_whitespace:
@@ -335,15 +351,12 @@ def normalize_with_offsets(
             # exclusions such as U+0A33 decompose), marks outside the ranges above, Hangul
             # jamo that compose across characters. NFC per starter and its followers.
             text, starts, ends = _edit(_starter_runs(text), text, starts, ends)
-    for flag, rules in _GROUPS:
-        if not getattr(cfg, flag):
-            continue
-        for _ in range(_PASSES[flag]):
-            before = text
-            for _, pattern, repl in rules:
-                text, starts, ends = _apply(pattern, repl, text, starts, ends)
-            if text == before:
-                break
+    text, starts, ends = _run_rules(
+        cfg,
+        (text, starts, ends),
+        lambda pattern, repl, st: _apply(pattern, repl, *st),
+        itemgetter(0),
+    )
     if cfg.thai_digits:
         text = text.translate(_THAI_DIGITS)
     if cfg.fold_whitespace:

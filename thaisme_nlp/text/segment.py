@@ -89,7 +89,7 @@ _THAI = "\u0e01-\u0e4f"
 # A conjunction that opens a clause only links it to the one before; it says nothing about
 # what the clause asks for, and scoring it with the clause pulls the clause toward whatever
 # themes the conjunction happened to co-occur with in training.
-_CLAUSE_LINK = re.compile(r"(?:และ|แล้วก็|รวมทั้ง|รวมถึง|พร้อมทั้ง|อีกทั้ง|หรือ)\s*(?=[\u0e01-\u0e4e])")
+_CLAUSE_LINK = re.compile(f"(?:และ|แล้วก็|รวมทั้ง|รวมถึง|พร้อมทั้ง|อีกทั้ง|หรือ)\\s*(?=[{_THAI}])")
 _THAI_GAP = re.compile(f"[{_THAI})\"”'’](\\s+)(?=[{_THAI}\"“'‘(])")
 
 
